@@ -1,0 +1,40 @@
+"""The one settings object. Every knob is an environment variable prefixed
+``GRIDPAY_``; the defaults run the embedded local stack."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from gridpay import ROOT
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GRIDPAY_", env_nested_delimiter="__")
+
+    #: Where local state lives: chain endpoints file, pid files, logs, stores.
+    state_dir: Path = ROOT / ".gridpay"
+    #: Build outputs (contract artifacts, program .so files).
+    target_dir: Path = ROOT / "target"
+    #: Project-local npm tools (solcjs, anvil).
+    node_modules: Path = ROOT / "node_modules"
+
+    #: Solidity compiler version of the npm `solc` package (package.json pins it).
+    solc_version: str = "0.8.30"
+    #: EVM version targeted by the contracts; anvil's default hardfork runs it.
+    evm_version: str = "cancun"
+
+    #: Seconds of block-time margin applied to authorization time windows.
+    evm_validity_margin_seconds: int = 6
+
+    @property
+    def endpoints_file(self) -> Path:
+        """JSON file that `gridpay evm up` / `gridpay up` write for clients."""
+        return self.state_dir / "endpoints.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

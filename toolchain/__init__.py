@@ -1,0 +1,1 @@
+"""Offline builders: Solidity -> artifacts (solc/), Rust -> SBF (sbf/)."""
