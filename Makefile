@@ -26,7 +26,7 @@ bench: build
 # ape lives in its own virtualenv: its pins clash with web3 8 (evm-toolchain.md).
 ape: build
 	@bash toolchain/ape/setup.sh
-	@cd contracts && ../.venv-ape/bin/ape test
+	@PATH=$(CURDIR)/node_modules/.bin:$$PATH .venv-ape/bin/ape test contracts/ape_tests
 
 clean:
 	rm -rf target .gridpay .bootstrap
