@@ -1,0 +1,25 @@
+"""The facilitator's persistent state behind one interface (``Store``):
+SQLite (WAL) by default, PostgreSQL for replicas, migrated by alembic."""
+
+from facilitator.store.store import (
+    ApiKeyRecord,
+    ChallengeRecord,
+    Claim,
+    CreditAccount,
+    CreditEntry,
+    CreditResult,
+    InsufficientCredits,
+    LeaseLost,
+    NewPayment,
+    PaymentRecord,
+    PaymentStatus,
+    Store,
+    StoreError,
+    utcnow,
+)
+
+__all__ = [
+    "ApiKeyRecord", "ChallengeRecord", "Claim", "CreditAccount", "CreditEntry",
+    "CreditResult", "InsufficientCredits", "LeaseLost", "NewPayment", "PaymentRecord",
+    "PaymentStatus", "Store", "StoreError", "utcnow",
+]

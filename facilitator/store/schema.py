@@ -1,0 +1,182 @@
+"""The facilitator's tables, described once (SQLAlchemy Core). The alembic
+migrations in ``migrations/`` create exactly this; a test compares the two.
+
+Money columns hold integers of base units. USD1 has 18 decimals, so amounts
+exceed 64 bits: they are ``NUMERIC(78, 0)`` on PostgreSQL and a decimal string
+on SQLite (whose NUMERIC affinity would turn them into floats); Python sees
+``int`` either way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.types import JSON, TypeEngine
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class BaseUnits(TypeDecorator[int]):
+    """A non-negative integer of token base units, of any size, never a float."""
+
+    impl = String(80)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(78, 0, asdecimal=True))
+        return dialect.type_descriptor(String(80))
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise TypeError(f"base units must be a non-negative int, got {value!r}")
+        if dialect.name == "postgresql":
+            return value
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return int(value)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC timestamp (SQLite keeps none; it is restored here)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise TypeError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(name: str, nullable: bool = False) -> Column[Any]:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+PAYMENT_STATUSES = ("pending", "settled", "failed")
+
+#: One row per payment (the name the seeds' operators know).
+payment_logs = Table(
+    "x402_payment_logs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    #: What makes two settle requests the same payment (see mechanisms: the
+    #: on-chain replay key, e.g. chain + token + payer + EIP-3009 nonce).
+    Column("payment_key", String(128), nullable=False),
+    Column("x402_version", Integer, nullable=False),
+    Column("network", String(64), nullable=False),
+    Column("scheme", String(32), nullable=False),
+    Column("payer", String(64), nullable=False),
+    Column("pay_to", String(64), nullable=False),
+    Column("asset", String(64), nullable=False),
+    Column("amount", BaseUnits(), nullable=False),
+    Column("resource", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("transaction", String(128), nullable=True),
+    Column("error_reason", String(128), nullable=True),
+    Column("error_message", Text, nullable=True),
+    #: What the mechanism needs to finish the payment after a crash: the
+    #: signed transaction exactly as broadcast, the relayer that signed it.
+    Column("settlement", JSON, nullable=True),
+    #: Which worker holds the payment while it settles, and until when.
+    Column("lease_owner", String(64), nullable=True),
+    _ts("lease_expires_at", nullable=True),
+    _ts("created_at"),
+    _ts("updated_at"),
+    UniqueConstraint("payment_key"),
+    CheckConstraint("status IN ('pending', 'settled', 'failed')", name="status"),
+    Index(None, "status"),
+    Index(None, "payer"),
+)
+
+#: API keys: only a hash of the secret is stored; key_id is the public prefix.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key_id", String(32), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("wallet", String(64), nullable=False),
+    Column("scope", String(32), nullable=False),
+    Column("label", String(128), nullable=True),
+    _ts("created_at"),
+    _ts("revoked_at", nullable=True),
+    _ts("last_used_at", nullable=True),
+    UniqueConstraint("key_id"),
+    Index(None, "wallet"),
+)
+
+#: One-use messages a wallet signs to prove control when creating a key.
+auth_challenges = Table(
+    "auth_challenges",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("wallet", String(64), nullable=False),
+    Column("scope", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    _ts("expires_at"),
+    _ts("used_at", nullable=True),
+)
+
+#: A wallet's current credit balance (integer credits).
+credit_accounts = Table(
+    "credit_accounts",
+    metadata,
+    Column("wallet", String(64), primary_key=True),
+    Column("balance", BigInteger, nullable=False),
+    _ts("last_topup_at", nullable=True),
+    _ts("updated_at"),
+    CheckConstraint("balance >= 0", name="balance_non_negative"),
+)
+
+#: Append-only history of every credit movement; balance_after makes any row
+#: auditable on its own. ``reference`` (e.g. the payment key of a top-up) makes
+#: a movement idempotent.
+credit_entries = Table(
+    "credit_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wallet", String(64), nullable=False),
+    Column("delta", BigInteger, nullable=False),
+    Column("balance_after", BigInteger, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("reference", String(160), nullable=True),
+    _ts("created_at"),
+    UniqueConstraint("reference"),
+    Index(None, "wallet"),
+)

@@ -1,0 +1,509 @@
+"""The store: one interface over SQLite (WAL, the default) and PostgreSQL
+(for several facilitator replicas sharing one database).
+
+Every method is one short transaction. Writes that race (two replicas
+claiming one payment, two top-ups with one reference) are decided by the
+database — unique keys and conditional updates — never by a read followed by
+a write. Methods are synchronous (SQLAlchemy Core); async callers run them in
+a worker thread (``facilitator.store.AsyncStore``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+
+from facilitator.store.schema import (
+    api_keys,
+    auth_challenges,
+    credit_accounts,
+    credit_entries,
+    payment_logs,
+)
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+PaymentStatus = Literal["pending", "settled", "failed"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoreError(Exception):
+    """A store operation was refused; the message says why."""
+
+
+class LeaseLost(StoreError):
+    """Another worker took the payment over (our lease had expired)."""
+
+
+class InsufficientCredits(StoreError):
+    def __init__(self, wallet: str, balance: int, wanted: int) -> None:
+        super().__init__(f"wallet {wallet} has {balance} credits, {wanted} needed")
+        self.wallet, self.balance, self.wanted = wallet, balance, wanted
+
+
+def _row_to(cls: type[Any], row: Any) -> Any:
+    m = row._mapping
+    return cls(**{f.name: m[f.name] for f in fields(cls)})
+
+
+# --- records (what callers see) --------------------------------------------
+@dataclass(frozen=True, slots=True)
+class NewPayment:
+    payment_key: str
+    x402_version: int
+    network: str
+    scheme: str
+    payer: str
+    pay_to: str
+    asset: str
+    amount: int
+    resource: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRecord:
+    payment_key: str
+    x402_version: int
+    network: str
+    scheme: str
+    payer: str
+    pay_to: str
+    asset: str
+    amount: int
+    resource: str | None
+    status: PaymentStatus
+    transaction: str | None
+    error_reason: str | None
+    error_message: str | None
+    settlement: dict[str, Any] | None
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """Outcome of ``claim_payment``: ``won`` means this worker settles it;
+    otherwise ``record`` is the payment as another worker left it."""
+
+    won: bool
+    record: PaymentRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKeyRecord:
+    key_id: str
+    key_hash: str
+    wallet: str
+    scope: str
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeRecord:
+    nonce: str
+    wallet: str
+    scope: str
+    message: str
+    expires_at: datetime
+    used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CreditAccount:
+    wallet: str
+    balance: int
+    last_topup_at: datetime | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CreditEntry:
+    id: int
+    wallet: str
+    delta: int
+    balance_after: int
+    kind: str
+    reference: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CreditResult:
+    entry: CreditEntry
+    #: True when ``reference`` had been applied before: nothing changed now.
+    duplicate: bool
+
+
+# --- engine set-up ------------------------------------------------------------
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite's own
+        # implicit transactions would defer the write lock and deadlock).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        if url != "sqlite://":  # WAL needs a file
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A writer takes the lock up front: two deferred transactions that both
+        # read then write would otherwise fail with SQLITE_BUSY, not wait.
+        write = conn.get_execution_options().get("gridpay_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def create_store_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database:
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        return create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    raise StoreError(f"unsupported database URL {parsed.render_as_string()!r}: "
+                     "use sqlite:///PATH or postgresql://USER@HOST:PORT/DB")
+
+
+class Store:
+    """The facilitator's persistent state. ``Store.open(url)`` migrates the
+    database to the current schema before returning."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Store:
+        store = cls(create_store_engine(url))
+        if migrate:
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- migrations ---------------------------------------------------------
+    def _alembic_config(self, conn: Connection) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        return cfg
+
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema up to ``revision``."""
+        self._alembic(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Take the schema down to ``revision`` ("base": no tables)."""
+        self._alembic(command.downgrade, revision)
+
+    def _alembic(self, fn: Any, revision: str) -> None:
+        # Replicas starting together on PostgreSQL take an advisory lock so
+        # that only one of them migrates at a time.
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_lock(402402)")
+                conn.commit()
+            try:
+                fn(self._alembic_config(conn), revision)
+                conn.commit()
+            finally:
+                if self.dialect == "postgresql":
+                    conn.exec_driver_sql("SELECT pg_advisory_unlock(402402)")
+                    conn.commit()
+
+    def schema_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return ScriptDirectory.from_config(self._alembic_config(conn)).get_current_head()
+
+    @contextmanager
+    def _tx(self, write: bool = True) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(gridpay_write=write)
+            with conn.begin():
+                yield conn
+
+    # -- payment log --------------------------------------------------------
+    def claim_payment(self, new: NewPayment, owner: str, lease: timedelta) -> Claim:
+        """Take the payment for settlement, or learn who has it.
+
+        Won when the payment is new, when an earlier attempt failed before
+        anything was broadcast, or when a worker that claimed it died before
+        broadcasting (its lease expired). A payment with a transaction is
+        never re-claimed: that transaction may land, and a second one would
+        pay twice; the reconciler finishes it.
+        """
+        now = utcnow()
+        values = {f.name: getattr(new, f.name) for f in fields(NewPayment)}
+        values |= {
+            "status": "pending", "lease_owner": owner, "lease_expires_at": now + lease,
+            "transaction": None, "error_reason": None, "error_message": None,
+            "settlement": None, "created_at": now, "updated_at": now,
+        }
+        with self._tx() as conn:
+            ins = (self._insert(payment_logs).values(**values)
+                   .on_conflict_do_nothing(index_elements=["payment_key"])
+                   .returning(payment_logs.c.id))
+            if conn.execute(ins).first() is not None:
+                return Claim(True, self._payment(conn, new.payment_key))
+            retake = (
+                update(payment_logs)
+                .where(payment_logs.c.payment_key == new.payment_key)
+                .where(payment_logs.c.transaction.is_(None))
+                .where(
+                    (payment_logs.c.status == "failed")
+                    | ((payment_logs.c.status == "pending")
+                       & (payment_logs.c.lease_expires_at < now))
+                )
+                .values({k: v for k, v in values.items() if k != "created_at"})
+            )
+            won = conn.execute(retake).rowcount == 1
+            return Claim(won, self._payment(conn, new.payment_key))
+
+    def record_broadcast(self, key: str, owner: str, transaction: str,
+                         settlement: dict[str, Any]) -> None:
+        """Write the transaction id and its signed bytes *before* sending, so a
+        crash after the send leaves a pending row the reconciler can finish."""
+        with self._tx() as conn:
+            res = conn.execute(
+                update(payment_logs)
+                .where(payment_logs.c.payment_key == key)
+                .where(payment_logs.c.lease_owner == owner)
+                .where(payment_logs.c.status == "pending")
+                .values(transaction=transaction, settlement=_jsonable(settlement),
+                        lease_expires_at=None, updated_at=utcnow())
+            )
+            if res.rowcount != 1:
+                raise LeaseLost(f"payment {key} is no longer held by {owner}")
+
+    def finish_payment(self, key: str, status: PaymentStatus, *,
+                       transaction: str | None = None, error_reason: str | None = None,
+                       error_message: str | None = None, owner: str | None = None) -> PaymentRecord:
+        """Set the final status. ``owner`` (when given) must still hold the lease
+        of a not-yet-broadcast payment; a terminal row is never changed."""
+        if status not in ("settled", "failed"):
+            raise StoreError(f"finish_payment needs settled or failed, not {status!r}")
+        values: dict[str, Any] = {"status": status, "error_reason": error_reason,
+                                  "error_message": error_message, "lease_owner": None,
+                                  "lease_expires_at": None, "updated_at": utcnow()}
+        if transaction is not None:
+            values["transaction"] = transaction
+        with self._tx() as conn:
+            stmt = (update(payment_logs).where(payment_logs.c.payment_key == key)
+                    .where(payment_logs.c.status == "pending"))
+            if owner is not None:
+                stmt = stmt.where((payment_logs.c.lease_owner == owner)
+                                  | payment_logs.c.transaction.is_not(None))
+            conn.execute(stmt.values(**values))
+            record = self._payment(conn, key)
+        if record is None:
+            raise StoreError(f"no payment {key}")
+        return record
+
+    def get_payment(self, key: str) -> PaymentRecord | None:
+        with self._tx(write=False) as conn:
+            return self._payment(conn, key)
+
+    def payments(self, *, status: PaymentStatus | None = None, payer: str | None = None,
+                 limit: int = 100) -> list[PaymentRecord]:
+        q = select(payment_logs).order_by(payment_logs.c.id).limit(limit)
+        if status is not None:
+            q = q.where(payment_logs.c.status == status)
+        if payer is not None:
+            q = q.where(payment_logs.c.payer == payer)
+        with self._tx(write=False) as conn:
+            return [_row_to(PaymentRecord, r) for r in conn.execute(q)]
+
+    def count_payments(self) -> dict[str, int]:
+        from sqlalchemy import func
+        q = select(payment_logs.c.status, func.count()).group_by(payment_logs.c.status)
+        with self._tx(write=False) as conn:
+            return {s: n for s, n in conn.execute(q)}
+
+    @staticmethod
+    def _payment(conn: Connection, key: str) -> PaymentRecord | None:
+        row = conn.execute(select(payment_logs).where(payment_logs.c.payment_key == key)).first()
+        return None if row is None else _row_to(PaymentRecord, row)
+
+    # -- API keys -----------------------------------------------------------
+    def add_challenge(self, nonce: str, wallet: str, scope: str, message: str,
+                      expires_at: datetime) -> None:
+        with self._tx() as conn:
+            conn.execute(auth_challenges.insert().values(
+                nonce=nonce, wallet=wallet, scope=scope, message=message,
+                expires_at=expires_at, used_at=None))
+
+    def use_challenge(self, nonce: str) -> ChallengeRecord | None:
+        """Mark a challenge used, once: returns it only to the first caller,
+        and only before it expires."""
+        now = utcnow()
+        with self._tx() as conn:
+            res = conn.execute(
+                update(auth_challenges)
+                .where(auth_challenges.c.nonce == nonce)
+                .where(auth_challenges.c.used_at.is_(None))
+                .where(auth_challenges.c.expires_at > now)
+                .values(used_at=now))
+            if res.rowcount != 1:
+                return None
+            row = conn.execute(select(auth_challenges)
+                               .where(auth_challenges.c.nonce == nonce)).one()
+            return _row_to(ChallengeRecord, row)
+
+    def add_api_key(self, key_id: str, key_hash: str, wallet: str, scope: str,
+                    label: str | None) -> ApiKeyRecord:
+        now = utcnow()
+        with self._tx() as conn:
+            conn.execute(api_keys.insert().values(
+                key_id=key_id, key_hash=key_hash, wallet=wallet, scope=scope, label=label,
+                created_at=now, revoked_at=None, last_used_at=None))
+            return _row_to(ApiKeyRecord, conn.execute(
+                select(api_keys).where(api_keys.c.key_id == key_id)).one())
+
+    def get_api_key(self, key_id: str) -> ApiKeyRecord | None:
+        with self._tx(write=False) as conn:
+            row = conn.execute(select(api_keys).where(api_keys.c.key_id == key_id)).first()
+            return None if row is None else _row_to(ApiKeyRecord, row)
+
+    def api_keys_of(self, wallet: str) -> list[ApiKeyRecord]:
+        with self._tx(write=False) as conn:
+            rows = conn.execute(select(api_keys).where(api_keys.c.wallet == wallet)
+                                .order_by(api_keys.c.id))
+            return [_row_to(ApiKeyRecord, r) for r in rows]
+
+    def revoke_api_key(self, key_id: str, wallet: str) -> bool:
+        """Revoke one of ``wallet``'s keys; False when it has no such live key."""
+        with self._tx() as conn:
+            res = conn.execute(update(api_keys).where(api_keys.c.key_id == key_id)
+                               .where(api_keys.c.wallet == wallet)
+                               .where(api_keys.c.revoked_at.is_(None))
+                               .values(revoked_at=utcnow()))
+            return res.rowcount == 1
+
+    def touch_api_key(self, key_id: str) -> None:
+        with self._tx() as conn:
+            conn.execute(update(api_keys).where(api_keys.c.key_id == key_id)
+                         .values(last_used_at=utcnow()))
+
+    # -- credits ------------------------------------------------------------
+    def credit_account(self, wallet: str) -> CreditAccount | None:
+        with self._tx(write=False) as conn:
+            row = conn.execute(select(credit_accounts)
+                               .where(credit_accounts.c.wallet == wallet)).first()
+            return None if row is None else _row_to(CreditAccount, row)
+
+    def credit_accounts(self) -> list[CreditAccount]:
+        with self._tx(write=False) as conn:
+            return [_row_to(CreditAccount, r) for r in conn.execute(select(credit_accounts))]
+
+    def credit_entries(self, wallet: str) -> list[CreditEntry]:
+        with self._tx(write=False) as conn:
+            rows = conn.execute(select(credit_entries).where(credit_entries.c.wallet == wallet)
+                                .order_by(credit_entries.c.id))
+            return [_row_to(CreditEntry, r) for r in rows]
+
+    def add_credits(self, wallet: str, credits: int, *, kind: str, reference: str | None,
+                    topup: bool = False) -> CreditResult:
+        """Add credits (a top-up, an on-chain deposit, a refund). With a
+        ``reference`` the same movement applies once, however often it is sent."""
+        if credits <= 0:
+            raise StoreError(f"credits to add must be positive, got {credits}")
+        return self._move(wallet, credits, kind=kind, reference=reference, topup=topup)
+
+    def spend_credits(self, wallet: str, credits: int, *, kind: str,
+                      reference: str | None) -> CreditResult:
+        """Take credits; raises InsufficientCredits (and changes nothing) when
+        the balance is short."""
+        if credits <= 0:
+            raise StoreError(f"credits to spend must be positive, got {credits}")
+        return self._move(wallet, -credits, kind=kind, reference=reference, topup=False)
+
+    def _move(self, wallet: str, delta: int, *, kind: str, reference: str | None,
+              topup: bool) -> CreditResult:
+        for attempt in (0, 1):
+            try:
+                return self._move_once(wallet, delta, kind, reference, topup)
+            except IntegrityError:
+                # A concurrent movement with the same reference won the race;
+                # the second pass finds it and answers as a duplicate.
+                if attempt or reference is None:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _move_once(self, wallet: str, delta: int, kind: str, reference: str | None,
+                   topup: bool) -> CreditResult:
+        now = utcnow()
+        with self._tx() as conn:
+            if reference is not None:
+                row = conn.execute(select(credit_entries)
+                                   .where(credit_entries.c.reference == reference)).first()
+                if row is not None:
+                    entry = _row_to(CreditEntry, row)
+                    if entry.wallet != wallet or entry.delta != delta:
+                        raise StoreError(f"reference {reference!r} was already used for "
+                                         f"{entry.delta} credits of {entry.wallet}")
+                    return CreditResult(entry, duplicate=True)
+            conn.execute(self._insert(credit_accounts).values(
+                wallet=wallet, balance=0, last_topup_at=None, updated_at=now,
+            ).on_conflict_do_nothing(index_elements=["wallet"]))
+            values: dict[str, Any] = {"balance": credit_accounts.c.balance + delta,
+                                      "updated_at": now}
+            if topup:
+                values["last_topup_at"] = now
+            stmt = update(credit_accounts).where(credit_accounts.c.wallet == wallet)
+            if delta < 0:
+                stmt = stmt.where(credit_accounts.c.balance >= -delta)
+            balance = conn.execute(stmt.values(**values)
+                                   .returning(credit_accounts.c.balance)).scalar()
+            if balance is None:
+                have = conn.execute(select(credit_accounts.c.balance)
+                                    .where(credit_accounts.c.wallet == wallet)).scalar_one()
+                raise InsufficientCredits(wallet, have, -delta)
+            entry_id = conn.execute(credit_entries.insert().values(
+                wallet=wallet, delta=delta, balance_after=balance, kind=kind,
+                reference=reference, created_at=now,
+            ).returning(credit_entries.c.id)).scalar_one()
+            return CreditResult(CreditEntry(entry_id, wallet, delta, balance, kind, reference,
+                                            now), duplicate=False)
+
+
+def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    """Settlement data goes to a JSON column: fail here, not in the driver."""
+    return json.loads(json.dumps(value))
