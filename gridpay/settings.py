@@ -6,8 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from facilitator.settings import FacilitatorSettings
 from gridpay import ROOT
 
 
@@ -28,6 +30,9 @@ class Settings(BaseSettings):
 
     #: Seconds of block-time margin applied to authorization time windows.
     evm_validity_margin_seconds: int = 6
+
+    #: The x402 facilitator (facilitator/settings.py documents each knob).
+    facilitator: FacilitatorSettings = Field(default_factory=FacilitatorSettings)
 
     @property
     def endpoints_file(self) -> Path:

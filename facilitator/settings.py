@@ -1,0 +1,83 @@
+"""The facilitator's part of the one settings object
+(``get_settings().facilitator``; environment ``GRIDPAY_FACILITATOR__<FIELD>``).
+
+Secrets never come from the command line: relayer and fee-payer keys are read
+from files named here (``*_key_file``), or, on the local stack, from the
+endpoints file ``gridpay up`` writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class NetworkConfig(BaseModel):
+    """One payment network the facilitator settles on: a chain, its RPC, one
+    token and how that token is paid."""
+
+    #: CAIP-2 id: ``eip155:8453`` or ``solana:<genesis hash prefix>``.
+    network: str
+    rpc_url: str
+    #: Token contract address (EVM) or mint (Solana).
+    asset: str
+    #: How the token moves: EIP-3009 authorizations, gridpay's recipient-bound
+    #: permit path (x402 ``extra.assetTransferMethod``), or an SPL transfer.
+    transfer_method: Literal["eip3009", "gridpay-permit", "spl"]
+    #: PermitSettlement contract (gridpay-permit only).
+    settlement_contract: str | None = None
+    #: Name version-1 clients use for this network (``base``, ``megaeth``, ``bsc``, ``solana``).
+    v1_name: str | None = None
+    #: Token decimals (for display; amounts are always base units).
+    decimals: int = 6
+
+
+class FacilitatorSettings(BaseModel):
+    """Knobs of ``gridpay facilitator``; defaults run against the local stack."""
+
+    host: str = "127.0.0.1"
+    port: int = 4020
+    #: SQLAlchemy URL; default ``sqlite:///<state_dir>/facilitator.sqlite3``.
+    #: Several replicas share one ``postgresql://`` database.
+    database_url: str | None = None
+    #: Networks to serve; empty: those in the local endpoints file.
+    networks: list[NetworkConfig] = Field(default_factory=list)
+    #: Hex private key of the EVM relayer (pays gas), one per replica.
+    evm_relayer_key_file: Path | None = None
+    #: Solana keypair JSON (64-byte array) of the fee payer.
+    svm_fee_payer_key_file: Path | None = None
+
+    #: How long /settle waits for confirmation before answering "pending".
+    settle_wait_seconds: float = 20.0
+    #: How long a settling worker holds a payment before another may take it.
+    claim_lease_seconds: float = 120.0
+    #: Retry-After sent with a 503 when a chain's RPC is unreachable.
+    retry_after_seconds: int = 5
+    #: How often the reconciler looks at pending payments.
+    reconcile_interval_seconds: float = 5.0
+    #: Solana: highest compute-unit price (micro-lamports) a payer may set.
+    svm_max_compute_unit_price: int = 5_000_000
+    #: Solana: highest compute-unit limit a payer may set.
+    svm_max_compute_unit_limit: int = 200_000
+
+    #: Largest request body accepted, in bytes.
+    max_request_bytes: int = 64 * 1024
+    #: Requests per minute per API key (and per client address without one).
+    rate_limit_per_minute: int = 600
+    #: Product scopes an API key may be created for.
+    api_key_scopes: list[str] = Field(default_factory=lambda: ["grid", "compute", "machines"])
+    #: Seconds a wallet-ownership challenge stays signable.
+    challenge_ttl_seconds: int = 300
+
+    #: Credits: one credit is worth this many base units of a 6-decimal USDC.
+    credit_base_units: int = 10_000
+    #: Smallest top-up, in credits.
+    min_topup_credits: int = 100
+    #: ``credit.low`` fires when a balance falls below this many credits.
+    credit_low_threshold: int = 100
+    #: Where ``credit.low`` webhooks go (none: no webhooks).
+    webhook_url: str | None = None
+    #: File holding the HMAC key that signs webhooks.
+    webhook_secret_file: Path | None = None
