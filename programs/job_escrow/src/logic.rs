@@ -112,6 +112,12 @@ pub fn credits_for_deposit(amount: u64, min_purchase_credits: u64) -> Result<u64
     Ok(credits)
 }
 
+/// Binds a freshly created credit account to its wallet.
+pub fn open_credit(credit: &mut CreditAccount, wallet: &Address, bump: u8) {
+    credit.wallet = *wallet;
+    credit.bump = bump;
+}
+
 /// Adds bought credits to a (possibly fresh) credit account.
 pub fn deposit(credit: &mut CreditAccount, credits: u64, now: i64) -> Result<()> {
     let available = add(credit.available.get(), credits)?;
