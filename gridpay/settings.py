@@ -31,6 +31,14 @@ class Settings(BaseSettings):
     #: Seconds of block-time margin applied to authorization time windows.
     evm_validity_margin_seconds: int = 6
 
+    #: Local Solana validator (localnet/solana_rpc): JSON-RPC port (WebSocket on port + 1
+    #: as well as on the same port), milliseconds per slot, and the network it presents
+    #: to x402 peers: "devnet" (devnet's genesis hash, so unmodified x402 SDKs accept
+    #: it) or "local" (its own genesis hash).
+    solana_rpc_port: int = 8899
+    solana_slot_ms: int = 400
+    solana_network: str = "devnet"
+
     #: The x402 facilitator (facilitator/settings.py documents each knob).
     facilitator: FacilitatorSettings = Field(default_factory=FacilitatorSettings)
 

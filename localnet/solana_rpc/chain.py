@@ -1,0 +1,668 @@
+"""The bank behind the RPC server: LiteSVM plus what a cluster adds around it.
+
+LiteSVM executes transactions but has no notion of slots passing, of a
+blockhash queue, of a status cache or of an account index. This module adds
+them so that clients see a chain that behaves like a real cluster:
+
+- slots advance with wall-clock time (``slot_ms``, 400 ms by default), the
+  Clock and SlotHashes sysvars follow, and every slot has a new blockhash that
+  stays valid for 150 slots (``MAX_PROCESSING_AGE``), so blockhashes expire;
+- the status cache (signature -> outcome) rejects replays and serves
+  getSignatureStatuses / getTransaction;
+- every account ever written is indexed, for getProgramAccounts and snapshots.
+
+The signature and blockhash checks are done here, in the validator's order, so
+LiteSVM runs with its own checks and history off; the single-threaded event
+loop is the "bank lock". Commitment levels collapse: one node, no forks, so a
+processed transaction is already final.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import struct
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from solders.account import Account
+from solders.clock import Clock
+from solders.hash import Hash
+from solders.keypair import Keypair
+from solders.litesvm import LiteSVM
+from solders.message import Message, MessageV0
+from solders.pubkey import Pubkey
+from solders.signature import Signature
+from solders.system_program import TransferParams, transfer
+from solders.transaction import VersionedTransaction
+from solders.transaction_metadata import FailedTransactionMetadata, TransactionMetadata
+
+from .encoding import b58encode
+from .errors import TxErrorJson, tx_error_json
+from .token import TOKEN_PROGRAMS, ui_token_amount, unpack_account, unpack_mint
+
+MAX_PROCESSING_AGE = 150  # slots a blockhash stays valid
+MAX_RECENT_BLOCKHASHES = 300  # blockhash queue length
+MAX_SLOT_HASHES = 512  # SlotHashes sysvar entries (address lookup tables read it)
+LAMPORTS_PER_SIGNATURE = 5000
+DEFAULT_CU_PER_INSTRUCTION = 200_000
+MAX_CU_LIMIT = 1_400_000
+
+DEVNET_GENESIS_HASH = "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG"
+
+SYSTEM_PROGRAM_ID = Pubkey.from_string("11111111111111111111111111111111")
+COMPUTE_BUDGET_ID = Pubkey.from_string("ComputeBudget111111111111111111111111111111")
+MEMO_PROGRAM_IDS = {
+    Pubkey.from_string("MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr"),
+    Pubkey.from_string("Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo"),
+}
+PRECOMPILE_IDS = {
+    Pubkey.from_string("Ed25519SigVerify111111111111111111111111111"),
+    Pubkey.from_string("KeccakSecp256k11111111111111111111111111111"),
+    Pubkey.from_string("Secp256r1SigVerify1111111111111111111111111"),
+}
+ADDRESS_LOOKUP_TABLE_ID = Pubkey.from_string("AddressLookupTab1e1111111111111111111111111")
+BPF_LOADER_UPGRADEABLE_ID = Pubkey.from_string("BPFLoaderUpgradeab1e11111111111111111111111")
+SYSVAR_OWNER_ID = Pubkey.from_string("Sysvar1111111111111111111111111111111111111")
+NATIVE_LOADER_ID = Pubkey.from_string("NativeLoader1111111111111111111111111111111")
+BPF_LOADER_ID = Pubkey.from_string("BPFLoader2111111111111111111111111111111111")
+# Builtins and the default programs LiteSVM ships come back with a fresh LiteSVM,
+# so they are neither indexed nor snapshotted unless deployed through us.
+_NOT_INDEXED_OWNERS = {SYSVAR_OWNER_ID, NATIVE_LOADER_ID, BPF_LOADER_ID}
+_LOOKUP_TABLE_META_SIZE = 56
+_NONCE_HASH_OFFSET = 40  # Versions(u32) + State(u32) + authority(32)
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    """How the local chain presents itself. Defaults mimic a public cluster."""
+
+    #: Milliseconds per slot (a cluster targets 400).
+    slot_ms: int = 400
+    #: "devnet": answer getGenesisHash with devnet's hash so unmodified x402 peers
+    #: accept the network; "local": a genesis hash of this chain's own.
+    network: str = "devnet"
+    #: Seed of the local genesis hash (same seed, same network id across restarts).
+    genesis_seed: str = "gridpay-localnet"
+    #: Lamports the airdrop faucet starts with.
+    faucet_lamports: int = 500_000_000 * 1_000_000_000
+
+    def __post_init__(self) -> None:
+        if self.network not in ("devnet", "local"):
+            raise ValueError(f"network must be 'devnet' or 'local', not {self.network!r}")
+        if self.slot_ms <= 0:
+            raise ValueError(f"slot_ms must be positive, not {self.slot_ms}")
+
+
+class ChainListener(Protocol):
+    def on_slots(self, slots: list[int]) -> None: ...
+    def on_account(self, pubkey: Pubkey, account: Account | None, slot: int) -> None: ...
+    def on_signature(self, signature: Signature, err: TxErrorJson | None, slot: int) -> None: ...
+
+
+@dataclass(slots=True)
+class Execution:
+    """What running a transaction produced (committed or not)."""
+
+    err: TxErrorJson | None
+    logs: list[str]
+    units: int
+    return_data: dict[str, Any] | None
+    inner_instructions: list[dict[str, Any]]
+    fee: int
+
+
+@dataclass(slots=True)
+class TxRecord:
+    """A transaction committed to a block: the status cache and getTransaction."""
+
+    signature: Signature
+    tx: VersionedTransaction
+    slot: int
+    block_time: int
+    execution: Execution
+    loaded_writable: list[Pubkey]
+    loaded_readonly: list[Pubkey]
+    pre_balances: list[int]
+    post_balances: list[int]
+    pre_token_balances: list[dict[str, Any]]
+    post_token_balances: list[dict[str, Any]]
+    memo: str | None
+
+
+@dataclass(slots=True)
+class Resolved:
+    """A sanitized transaction with its full account list (static + looked up)."""
+
+    tx: VersionedTransaction
+    keys: list[Pubkey]
+    writable: list[bool]
+    program_ids: set[Pubkey]
+    loaded_writable: list[Pubkey] = field(default_factory=list)
+    loaded_readonly: list[Pubkey] = field(default_factory=list)
+
+
+class SanitizeError(Exception):
+    """The transaction is malformed; carries the validator's TransactionError JSON."""
+
+    def __init__(self, err: TxErrorJson) -> None:
+        super().__init__(str(err))
+        self.err = err
+
+
+def keypair_from_seed(label: str) -> Keypair:
+    """A deterministic test keypair: the same label gives the same key everywhere."""
+    return Keypair.from_seed(hashlib.sha256(f"gridpay:{label}".encode()).digest())
+
+
+def compute_fee(message: Message | MessageV0, keys: list[Pubkey]) -> int:
+    """Signature fee plus prioritization fee, as the runtime charges them."""
+    signatures = message.header.num_required_signatures
+    limit: int | None = None
+    price = 0
+    other = 0
+    for ix in message.instructions:
+        program = keys[ix.program_id_index]
+        data = bytes(ix.data)
+        if program == COMPUTE_BUDGET_ID:
+            if data[:1] == b"\x02" and len(data) >= 5:
+                limit = struct.unpack_from("<I", data, 1)[0]
+            elif data[:1] == b"\x03" and len(data) >= 9:
+                price = struct.unpack_from("<Q", data, 1)[0]
+            continue
+        other += 1
+        if program in PRECOMPILE_IDS and data:
+            signatures += data[0]
+    if limit is None:
+        limit = DEFAULT_CU_PER_INSTRUCTION * other
+    limit = min(limit, MAX_CU_LIMIT)
+    return LAMPORTS_PER_SIGNATURE * signatures + (price * limit + 999_999) // 1_000_000
+
+
+def compute_unit_price(message: Message | MessageV0, keys: list[Pubkey]) -> int:
+    for ix in message.instructions:
+        data = bytes(ix.data)
+        if keys[ix.program_id_index] == COMPUTE_BUDGET_ID and data[:1] == b"\x03" and len(data) >= 9:
+            return struct.unpack_from("<Q", data, 1)[0]
+    return 0
+
+
+class Chain:
+    """LiteSVM with slots, blockhash expiry, a status cache and an account index."""
+
+    def __init__(
+        self,
+        config: ChainConfig | None = None,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config or ChainConfig()
+        self._monotonic = monotonic
+        self.svm = (
+            LiteSVM().with_sigverify(False).with_blockhash_check(False).with_transaction_history(0)
+        )
+        self.listeners: list[ChainListener] = []
+        self.index: set[Pubkey] = set()
+        self.transactions: dict[Signature, TxRecord] = {}
+        self.by_address: dict[Pubkey, list[Signature]] = {}
+        self.transaction_count = 0
+        self._blockhashes: OrderedDict[Hash, int] = OrderedDict()  # blockhash -> slot
+        self._slot_hashes: deque[tuple[int, Hash]] = deque(maxlen=MAX_SLOT_HASHES)
+        self._priority_fees: deque[tuple[int, list[tuple[int, list[Pubkey]]]]] = deque(
+            maxlen=MAX_PROCESSING_AGE
+        )
+        self._mint_decimals: dict[Pubkey, int] = {}
+        self.local_genesis_hash = str(
+            Hash(hashlib.sha256(f"genesis:{self.config.genesis_seed}".encode()).digest())
+        )
+        self.faucet = keypair_from_seed("faucet")
+        self._set(self.faucet.pubkey(), Account(self.config.faucet_lamports, b"", SYSTEM_PROGRAM_ID))
+        self._restart_clock(slot=0, warp_seconds=0.0, wall=wall())
+
+    # --- time ---------------------------------------------------------------
+    def resume(self, *, slot: int, warp_seconds: float, wall: float) -> None:
+        """Continue from a saved slot: earlier blockhashes are gone, as after a restart."""
+        self._blockhashes.clear()
+        self._slot_hashes.clear()
+        self.svm.expire_blockhash()
+        self._restart_clock(slot=slot, warp_seconds=warp_seconds, wall=wall)
+
+    def _restart_clock(self, *, slot: int, warp_seconds: float, wall: float) -> None:
+        self._t0 = self._monotonic()
+        self._wall0 = wall
+        self._base_slot = slot
+        self.warp_seconds = warp_seconds
+        self.slot = slot
+        self._new_blockhash(slot)
+        self._write_clock()
+
+    @property
+    def genesis_hash(self) -> str:
+        return DEVNET_GENESIS_HASH if self.config.network == "devnet" else self.local_genesis_hash
+
+    @property
+    def network_id(self) -> str:
+        """The CAIP-2 id x402 uses for this chain: ``solana:<genesis hash[:32]>``."""
+        return f"solana:{self.genesis_hash[:32]}"
+
+    @property
+    def block_height(self) -> int:
+        return self.slot  # every slot produces a block on a single node
+
+    def _elapsed(self) -> float:
+        return self._monotonic() - self._t0 + self.warp_seconds
+
+    @property
+    def unix_timestamp(self) -> int:
+        return int(self._wall0 + self._elapsed())
+
+    def tick(self) -> list[int]:
+        """Advance to the slot wall-clock time says we are in; returns new slots."""
+        target = self._base_slot + int(self._elapsed() * 1000) // self.config.slot_ms
+        if target <= self.slot:
+            return []
+        first = self.slot + 1
+        # Only the newest blockhashes can still be valid; older slots get none.
+        for slot in range(max(first, target - MAX_RECENT_BLOCKHASHES), target + 1):
+            self.svm.expire_blockhash()
+            self._new_blockhash(slot)
+        self.slot = target
+        self._write_clock()
+        slots = list(range(first, target + 1))
+        for listener in self.listeners:
+            listener.on_slots(slots)
+        return slots
+
+    def warp(self, seconds: float) -> list[int]:
+        """Move the clock forward: slots, Clock sysvar and blockhash expiry follow."""
+        if seconds < 0:
+            raise ValueError("cannot warp backwards")
+        self.warp_seconds += seconds
+        return self.tick()
+
+    def _new_blockhash(self, slot: int) -> None:
+        blockhash = self.svm.latest_blockhash()
+        self._blockhashes[blockhash] = slot
+        while len(self._blockhashes) > MAX_RECENT_BLOCKHASHES:
+            self._blockhashes.popitem(last=False)
+        self._slot_hashes.appendleft((slot, blockhash))
+
+    def _write_clock(self) -> None:
+        schedule = self.svm.get_epoch_schedule()
+        epoch, index = schedule.get_epoch_and_slot_index(self.slot)
+        now = self.slot_time = self.unix_timestamp
+        epoch_start = now - index * self.config.slot_ms // 1000
+        self.svm.set_clock(
+            Clock(
+                slot=self.slot,
+                epoch_start_timestamp=epoch_start,
+                epoch=epoch,
+                leader_schedule_epoch=schedule.get_leader_schedule_epoch(self.slot),
+                unix_timestamp=now,
+            )
+        )
+        self.svm.set_slot_hashes(list(self._slot_hashes))
+
+    def latest_blockhash(self) -> tuple[Hash, int]:
+        """The newest blockhash and the last block height at which it is valid."""
+        blockhash = next(reversed(self._blockhashes))
+        return blockhash, self._blockhashes[blockhash] + MAX_PROCESSING_AGE
+
+    def blockhash_valid(self, blockhash: Hash) -> bool:
+        slot = self._blockhashes.get(blockhash)
+        return slot is not None and self.block_height - slot <= MAX_PROCESSING_AGE
+
+    def last_valid_block_height(self, blockhash: Hash) -> int | None:
+        slot = self._blockhashes.get(blockhash)
+        return None if slot is None else slot + MAX_PROCESSING_AGE
+
+    # --- accounts -----------------------------------------------------------
+    def get_account(self, pubkey: Pubkey) -> Account | None:
+        account = self.svm.get_account(pubkey)
+        if account is None or (account.lamports == 0 and not account.data):
+            return None  # the runtime purges zero-lamport accounts
+        return account
+
+    def set_account(self, pubkey: Pubkey, account: Account) -> None:
+        """Write an account directly (boot state, tests); indexed and notified."""
+        self._set(pubkey, account)
+        for listener in self.listeners:
+            listener.on_account(pubkey, self.get_account(pubkey), self.slot)
+
+    def _set(self, pubkey: Pubkey, account: Account) -> None:
+        self.svm.set_account(pubkey, account)
+        self._track(pubkey, account)
+
+    def _track(self, pubkey: Pubkey, account: Account | None) -> None:
+        if account is None:
+            self.index.discard(pubkey)
+        elif account.owner not in _NOT_INDEXED_OWNERS:
+            self.index.add(pubkey)
+
+    def deploy_program(self, program_id: Pubkey, elf: bytes, upgrade_authority: Pubkey) -> None:
+        """Deploy an SBF program under the upgradeable loader, as `solana program deploy` does."""
+        programdata, _ = Pubkey.find_program_address([bytes(program_id)], BPF_LOADER_UPGRADEABLE_ID)
+        # ProgramData: tag 3, u64 deploy slot, Option<Pubkey> authority, then the ELF.
+        pd = struct.pack("<IQ", 3, self.slot) + b"\x01" + bytes(upgrade_authority) + elf
+        # Program: tag 2, the programdata address.
+        prog = struct.pack("<I", 2) + bytes(programdata)
+        rent = self.svm.minimum_balance_for_rent_exemption
+        self.set_account(programdata, Account(rent(len(pd)), pd, BPF_LOADER_UPGRADEABLE_ID))
+        self.set_account(
+            program_id, Account(rent(len(prog)), prog, BPF_LOADER_UPGRADEABLE_ID, executable=True)
+        )
+
+    def mint_decimals(self, mint: Pubkey) -> int | None:
+        """Decimals of a mint (cached: a mint's decimals never change)."""
+        decimals = self._mint_decimals.get(mint)
+        if decimals is None:
+            account = self.get_account(mint)
+            parsed = unpack_mint(bytes(account.data)) if account else None
+            if parsed is None or account.owner not in TOKEN_PROGRAMS:
+                return None
+            decimals = self._mint_decimals[mint] = parsed.decimals
+        return decimals
+
+    def accounts_owned_by(self, owner: Pubkey) -> Iterable[tuple[Pubkey, Account]]:
+        for pubkey in list(self.index):
+            account = self.get_account(pubkey)
+            if account is not None and account.owner == owner:
+                yield pubkey, account
+
+    # --- transactions -------------------------------------------------------
+    def resolve(self, tx: VersionedTransaction) -> Resolved:
+        """Sanitize and load the account list, or raise SanitizeError."""
+        try:
+            tx.sanitize()
+        except Exception:  # solders raises its own SanitizeError type
+            raise SanitizeError("SanitizeFailure") from None
+        message = tx.message
+        header = message.header
+        static = list(message.account_keys)
+        n_signed = header.num_required_signatures
+        n = len(static)
+        writable = [
+            i < n_signed - header.num_readonly_signed_accounts
+            if i < n_signed
+            else i < n - header.num_readonly_unsigned_accounts
+            for i in range(n)
+        ]
+        resolved = Resolved(
+            tx=tx,
+            keys=static,
+            writable=writable,
+            program_ids={static[ix.program_id_index] for ix in message.instructions},
+        )
+        if isinstance(message, MessageV0):
+            for lookup in message.address_table_lookups:
+                table = self.get_account(lookup.account_key)
+                if table is None:
+                    raise SanitizeError("AddressLookupTableNotFound")
+                if table.owner != ADDRESS_LOOKUP_TABLE_ID:
+                    raise SanitizeError("InvalidAddressLookupTableOwner")
+                data = bytes(table.data)
+                if len(data) < _LOOKUP_TABLE_META_SIZE or (len(data) - 56) % 32:
+                    raise SanitizeError("InvalidAddressLookupTableData")
+                addresses = [
+                    Pubkey.from_bytes(data[o : o + 32]) for o in range(56, len(data), 32)
+                ]
+                try:
+                    resolved.loaded_writable += [addresses[i] for i in lookup.writable_indexes]
+                    resolved.loaded_readonly += [addresses[i] for i in lookup.readonly_indexes]
+                except IndexError:
+                    raise SanitizeError("InvalidAddressLookupTableIndex") from None
+            resolved.keys = static + resolved.loaded_writable + resolved.loaded_readonly
+            resolved.writable += [True] * len(resolved.loaded_writable)
+            resolved.writable += [False] * len(resolved.loaded_readonly)
+        if len(set(resolved.keys)) != len(resolved.keys):
+            raise SanitizeError("AccountLoadedTwice")
+        return resolved
+
+    @staticmethod
+    def signatures_valid(tx: VersionedTransaction) -> bool:
+        return all(tx.verify_with_results())
+
+    def check_age_and_status(self, resolved: Resolved) -> TxErrorJson | None:
+        """The bank's pre-execution checks: blockhash age (or durable nonce), status cache."""
+        tx = resolved.tx
+        blockhash = tx.message.recent_blockhash
+        if not self.blockhash_valid(blockhash) and not self._nonce_matches(resolved):
+            return "BlockhashNotFound"
+        if tx.signatures[0] in self.transactions:
+            return "AlreadyProcessed"
+        return None
+
+    def _nonce_matches(self, resolved: Resolved) -> bool:
+        tx = resolved.tx
+        if not tx.uses_durable_nonce():
+            return False
+        ix = tx.message.instructions[0]
+        nonce = self.get_account(resolved.keys[ix.accounts[0]])
+        if nonce is None or nonce.owner != SYSTEM_PROGRAM_ID:
+            return False
+        stored = bytes(nonce.data)[_NONCE_HASH_OFFSET : _NONCE_HASH_OFFSET + 32]
+        return stored == bytes(tx.message.recent_blockhash)
+
+    def _snapshot(self, resolved: Resolved) -> tuple[list[int], dict[int, Account]]:
+        """Balances of every account and full state of every data account."""
+        balances: list[int] = []
+        accounts: dict[int, Account] = {}
+        for i, key in enumerate(resolved.keys):
+            if key in resolved.program_ids:
+                balances.append(self.svm.get_balance(key) or 0)
+                continue
+            account = self.svm.get_account(key)
+            balances.append(account.lamports if account else 0)
+            if account is not None:
+                accounts[i] = account
+        return balances, accounts
+
+    def _token_balances(self, resolved: Resolved, accounts: dict[int, Account]) -> list[dict[str, Any]]:
+        out = []
+        for i, account in sorted(accounts.items()):
+            if account.owner not in TOKEN_PROGRAMS:
+                continue
+            parsed = unpack_account(bytes(account.data))
+            if parsed is None:
+                continue
+            decimals = self.mint_decimals(parsed.mint)
+            if decimals is None:
+                continue
+            out.append(
+                {
+                    "accountIndex": i,
+                    "mint": str(parsed.mint),
+                    "uiTokenAmount": ui_token_amount(parsed.amount, decimals),
+                    "owner": str(parsed.owner),
+                    "programId": str(account.owner),
+                }
+            )
+        return out
+
+    def _execution(self, resolved: Resolved, result: Any) -> Execution:
+        failed = isinstance(result, FailedTransactionMetadata)
+        meta = result if isinstance(result, TransactionMetadata) else result.meta()
+        return_data = meta.return_data()
+        data = bytes(return_data.data)
+        inner = [
+            {
+                "index": index,
+                "instructions": [
+                    {
+                        "programIdIndex": ix.program_id_index,
+                        "accounts": list(ix.accounts),
+                        "data": b58encode(bytes(ix.data)),
+                        "stackHeight": inner.stack_height(),
+                    }
+                    for inner in group
+                    for ix in (inner.instruction(),)
+                ],
+            }
+            for index, group in enumerate(meta.inner_instructions())
+            if group
+        ]
+        return Execution(
+            err=tx_error_json(result.err()) if failed else None,
+            logs=list(meta.logs()),
+            units=meta.compute_units_consumed(),
+            return_data=(
+                {"programId": str(return_data.program_id), "data": [_b64(data), "base64"]}
+                if data
+                else None
+            ),
+            inner_instructions=inner,
+            fee=compute_fee(resolved.tx.message, resolved.keys),
+        )
+
+    def simulate(self, resolved: Resolved) -> tuple[Execution, list[tuple[Pubkey, Account]]]:
+        """Run without committing; returns the outcome and post-simulation accounts."""
+        early = self.check_age_and_status(resolved)
+        if early is not None:
+            return self._rejected(resolved, early), []
+        result = self.svm.simulate_transaction(resolved.tx)
+        execution = self._execution(resolved, result)
+        if isinstance(result, FailedTransactionMetadata):
+            return execution, []
+        return execution, list(result.post_accounts())
+
+    def _rejected(self, resolved: Resolved, err: TxErrorJson) -> Execution:
+        fee = compute_fee(resolved.tx.message, resolved.keys)
+        return Execution(err, [], 0, None, [], fee)
+
+    def execute(self, resolved: Resolved, *, preflight: bool) -> Execution:
+        """Process a sanitized transaction.
+
+        With ``preflight`` a failing transaction leaves no trace (as a failed
+        simulation would). Without it, a transaction that fails during
+        execution is committed with its error and pays the fee, and one that
+        fails to load is dropped, as a leader does.
+        """
+        early = self.check_age_and_status(resolved)
+        if early is not None:
+            return self._rejected(resolved, early)
+        pre_balances, pre_accounts = self._snapshot(resolved)
+        priority_fee = self._priority_fee(resolved)
+        if priority_fee and 0 in pre_accounts and pre_balances[0] < compute_fee(
+            resolved.tx.message, resolved.keys
+        ):
+            return self._rejected(resolved, "InsufficientFundsForFee")
+        result = self.svm.send_transaction(resolved.tx)
+        execution = self._execution(resolved, result)
+        # Load failures leave the fee payer untouched; execution failures pay the fee.
+        charged = execution.err is None or self.svm.get_balance(resolved.keys[0]) != pre_balances[0]
+        if charged and priority_fee:
+            self._debit(resolved.keys[0], priority_fee)
+        post_balances, post_accounts = self._snapshot(resolved)
+        if execution.err is not None and (preflight or not charged):
+            self._rollback(resolved, pre_accounts, post_accounts)
+            return execution
+        self._commit(resolved, execution, pre_balances, post_balances, pre_accounts, post_accounts)
+        return execution
+
+    @staticmethod
+    def _priority_fee(resolved: Resolved) -> int:
+        """The part of the fee LiteSVM does not charge itself (it bills signatures only)."""
+        message = resolved.tx.message
+        signatures = message.header.num_required_signatures
+        return compute_fee(message, resolved.keys) - LAMPORTS_PER_SIGNATURE * signatures
+
+    def _debit(self, pubkey: Pubkey, lamports: int) -> None:
+        account = self.svm.get_account(pubkey)
+        self.svm.set_account(
+            pubkey,
+            Account(account.lamports - lamports, account.data, account.owner, account.executable, account.rent_epoch),
+        )
+
+    def _rollback(
+        self, resolved: Resolved, pre: dict[int, Account], post: dict[int, Account]
+    ) -> None:
+        for i, key in enumerate(resolved.keys):
+            if resolved.writable[i] and pre.get(i) != post.get(i):
+                self.svm.set_account(key, pre[i] if i in pre else Account(0, b"", SYSTEM_PROGRAM_ID))
+
+    def _commit(
+        self,
+        resolved: Resolved,
+        execution: Execution,
+        pre_balances: list[int],
+        post_balances: list[int],
+        pre_accounts: dict[int, Account],
+        post_accounts: dict[int, Account],
+    ) -> None:
+        tx = resolved.tx
+        signature = tx.signatures[0]
+        record = TxRecord(
+            signature=signature,
+            tx=tx,
+            slot=self.slot,
+            block_time=self.slot_time,
+            execution=execution,
+            loaded_writable=resolved.loaded_writable,
+            loaded_readonly=resolved.loaded_readonly,
+            pre_balances=pre_balances,
+            post_balances=post_balances,
+            pre_token_balances=self._token_balances(resolved, pre_accounts),
+            post_token_balances=self._token_balances(resolved, post_accounts),
+            memo=_memo(tx, resolved.keys),
+        )
+        self.transactions[signature] = record
+        self.transaction_count += 1
+        for key in resolved.keys:
+            self.by_address.setdefault(key, []).append(signature)
+        price = compute_unit_price(tx.message, resolved.keys)
+        if not self._priority_fees or self._priority_fees[-1][0] != self.slot:
+            self._priority_fees.append((self.slot, []))
+        written = [k for k, w in zip(resolved.keys, resolved.writable) if w]
+        self._priority_fees[-1][1].append((price, written))
+        changed = []
+        for i, key in enumerate(resolved.keys):
+            if key in resolved.program_ids:
+                continue
+            after = post_accounts.get(i)
+            self._track(key, after)
+            if after != pre_accounts.get(i):
+                changed.append((key, after))
+        for listener in self.listeners:
+            for key, after in changed:
+                listener.on_account(key, after, self.slot)
+            listener.on_signature(signature, execution.err, self.slot)
+
+    def airdrop(self, pubkey: Pubkey, lamports: int) -> Signature:
+        """Transfer from the faucet in a real, recorded transaction (as the faucet does)."""
+        message = Message.new_with_blockhash(
+            [transfer(TransferParams(from_pubkey=self.faucet.pubkey(), to_pubkey=pubkey, lamports=lamports))],
+            self.faucet.pubkey(),
+            self.latest_blockhash()[0],
+        )
+        tx = VersionedTransaction(message, [self.faucet])
+        execution = self.execute(self.resolve(tx), preflight=True)
+        if execution.err is not None:
+            raise RuntimeError(f"airdrop failed: {execution.err}")
+        return tx.signatures[0]
+
+    def recent_prioritization_fees(self, accounts: list[Pubkey]) -> list[dict[str, int]]:
+        """Per recent slot, the lowest price paid by transactions writing ``accounts``."""
+        wanted = set(accounts)
+        out = []
+        for slot, entries in self._priority_fees:
+            prices = [p for p, written in entries if not wanted or wanted.intersection(written)]
+            out.append({"slot": slot, "prioritizationFee": min(prices) if prices else 0})
+        return out
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def _memo(tx: VersionedTransaction, keys: list[Pubkey]) -> str | None:
+    """Agave's getSignaturesForAddress memo field: "[len] text" per memo, "; "-joined."""
+    memos = []
+    for ix in tx.message.instructions:
+        if keys[ix.program_id_index] in MEMO_PROGRAM_IDS:
+            data = bytes(ix.data)
+            memos.append(f"[{len(data)}] {data.decode('utf-8', 'replace')}")
+    return "; ".join(memos) or None

@@ -1,0 +1,219 @@
+"""HTTP JSON-RPC and WebSocket server over the chain (aiohttp, one event loop).
+
+``POST /`` takes JSON-RPC 2.0 requests (single or batch); ``GET /`` with an
+Upgrade header is the WebSocket endpoint, also served on ``ws_port`` when
+given (the validator's RPC port + 1 convention); ``GET /health`` answers
+"ok" as the validator does. Every failure is a JSON-RPC error with HTTP 200.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from solders.litesvm import LiteSVM
+
+from . import snapshot
+from .chain import Chain, ChainConfig
+from .errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError, error_response
+from .methods import RpcMethods
+from .pubsub import Connection, PubSub
+
+log = logging.getLogger(__name__)
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"))
+
+
+class SolanaLocalnet:
+    """A running local validator. Use :meth:`start` as an async context manager."""
+
+    def __init__(self, chain: Chain, *, snapshot_path: Path | None = None) -> None:
+        self.chain = chain
+        self.snapshot_path = Path(snapshot_path) if snapshot_path else None
+        self.methods = RpcMethods(chain, snapshot=self.save if self.snapshot_path else None)
+        self.pubsub = PubSub(chain)
+        self.host = "127.0.0.1"
+        self.port = 0
+        self.ws_port: int | None = None
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        #: What the boot function returned (localnet.solana_chain.BootState by default).
+        self.boot_state: Any = None
+
+    # --- public surface -------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.ws_port or self.port}"
+
+    @property
+    def svm(self) -> LiteSVM:
+        return self.chain.svm
+
+    @property
+    def network_id(self) -> str:
+        return self.chain.network_id
+
+    def warp(self, seconds: float) -> None:
+        """Move the chain clock forward (slots advance, blockhashes expire)."""
+        self.chain.warp(seconds)
+
+    def save(self) -> str:
+        if self.snapshot_path is None:
+            raise ValueError("no snapshot_path configured")
+        return str(snapshot.save(self.chain, self.snapshot_path))
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def start(
+        cls,
+        port: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        ws_port: int | None = None,
+        config: ChainConfig | None = None,
+        boot: Callable[[Chain], Any] | bool = True,
+        snapshot_path: Path | str | None = None,
+    ) -> AsyncIterator[SolanaLocalnet]:
+        """Boot a chain and serve it until the block exits.
+
+        ``boot``: True applies the gridpay boot state (``localnet.solana_chain.boot``:
+        mints, funded wallets, built programs), False starts empty, or a callable
+        applied to the chain. With ``snapshot_path``, an existing snapshot is
+        resumed instead of booting, and the state is saved there on exit.
+        """
+        path = Path(snapshot_path) if snapshot_path else None
+        boot_state: Any = None
+        if path is not None and path.exists():
+            chain = snapshot.load(path, config)
+        else:
+            chain = Chain(config)
+            if boot is True:
+                from localnet.solana_chain import boot as gridpay_boot
+
+                boot_state = gridpay_boot(chain)
+            elif callable(boot):
+                boot_state = boot(chain)
+        net = cls(chain, snapshot_path=path)
+        net.boot_state = boot_state
+        await net._serve(host, port, ws_port)
+        try:
+            yield net
+        finally:
+            await net._stop()
+            if path is not None:
+                net.save()
+
+    # --- serving ----------------------------------------------------------------
+    async def _serve(self, host: str, port: int, ws_port: int | None) -> None:
+        app = web.Application(client_max_size=4 * 1024 * 1024)
+        app.router.add_post("/", self._http)
+        app.router.add_get("/", self._ws)
+        app.router.add_get("/health", self._health)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        self._runner = runner
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        await site.start()
+        self.host = host
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if ws_port is not None:
+            ws_site = web.TCPSite(runner, host, ws_port, reuse_address=True)
+            await ws_site.start()
+            self.ws_port = ws_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ticker = asyncio.create_task(self._tick_forever())
+
+    async def _stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _tick_forever(self) -> None:
+        interval = self.chain.config.slot_ms / 1000 / 4
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.chain.tick()
+            except Exception:  # a bad tick must not stop the clock
+                log.exception("slot tick failed")
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    async def _http(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return self._json(error_response(None, RpcError(PARSE_ERROR, "Parse error")))
+        if isinstance(payload, list):
+            if not payload:
+                return self._json(error_response(None, RpcError(INVALID_REQUEST, "Invalid request")))
+            return self._json([self._dispatch(item) for item in payload])
+        return self._json(self._dispatch(payload))
+
+    def _dispatch(self, request: Any) -> dict[str, Any]:
+        if (
+            not isinstance(request, dict)
+            or request.get("jsonrpc") != "2.0"
+            or not isinstance(request.get("method"), str)
+        ):
+            req_id = request.get("id") if isinstance(request, dict) else None
+            return error_response(req_id, RpcError(INVALID_REQUEST, "Invalid request"))
+        req_id = request.get("id")
+        try:
+            result = self.methods.call(request["method"], request.get("params"))
+        except RpcError as exc:
+            return error_response(req_id, exc)
+        except Exception as exc:  # never a 500: report it as the JSON-RPC internal error
+            log.exception("%s failed", request["method"])
+            return error_response(req_id, RpcError(INTERNAL_ERROR, f"Internal error: {exc}"))
+        return {"jsonrpc": "2.0", "result": result, "id": req_id}
+
+    @staticmethod
+    def _json(payload: Any) -> web.Response:
+        return web.Response(text=_dumps(payload), content_type="application/json")
+
+    async def _ws(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(heartbeat=30)
+        if not ws.can_prepare(request).ok:
+            return web.Response(status=405, text="Used HTTP Method is not allowed. POST or OPTIONS is required")
+        await ws.prepare(request)
+        conn = Connection()
+        writer = asyncio.create_task(self._drain(ws, conn))
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    self.chain.tick()
+                    self.pubsub.handle(conn, msg.data)
+                elif msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self.pubsub.disconnect(conn)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+        return ws
+
+    @staticmethod
+    async def _drain(ws: web.WebSocketResponse, conn: Connection) -> None:
+        while True:
+            message = await conn.outbox.get()
+            if ws.closed:
+                return
+            await ws.send_str(message)
+
