@@ -3,6 +3,7 @@
 See README.md in this folder and ../../../shared/design/sbf-toolchain.md.
 """
 
-from toolchain.sbf.build import BuildResult, ProgramBuild, build_program, build_programs
+from toolchain.sbf.build import (BuildResult, ProgramBuild, build_crate, build_program,
+                                 build_programs)
 
-__all__ = ["BuildResult", "ProgramBuild", "build_program", "build_programs"]
+__all__ = ["BuildResult", "ProgramBuild", "build_crate", "build_program", "build_programs"]

@@ -226,7 +226,13 @@ def build_program(crate_dir: Path | str, *, target: Path | None = None,
     ``target`` defaults to the project's target/; ``anchor_toml`` is the file
     that receives the program id (True: the project's Anchor.toml when building
     into the project's target/, else none)."""
-    return _build(Crate.read(Path(crate_dir)), target, anchor_toml).so_path
+    return build_crate(crate_dir, target=target, anchor_toml=anchor_toml).so_path
+
+
+def build_crate(crate_dir: Path | str, *, target: Path | None = None,
+                anchor_toml: Path | None | bool = True) -> ProgramBuild:
+    """:func:`build_program`, returning what was done (built or up to date, timing)."""
+    return _build(Crate.read(Path(crate_dir)), target, anchor_toml)
 
 
 def _build(crate: Crate, target: Path | None, anchor_toml: Path | None | bool) -> ProgramBuild:

@@ -20,6 +20,7 @@ function or symbol; no output file is written in that case.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import subprocess
 from dataclasses import dataclass, field
@@ -75,13 +76,16 @@ _EHDR, _PHDR, _SHDR, _SYM, _REL, _DYN = 64, 56, 64, 24, 16, 16
 
 
 def demangle(names: list[str]) -> list[str]:
-    """Rust/C++ symbol names made readable (llvm-cxxfilt), best effort."""
+    """Rust/C++ symbol names made readable (llvm-cxxfilt), without the
+    ``.N`` suffixes LLVM adds when it splits or clones a symbol."""
     try:
         out = subprocess.run(["llvm-cxxfilt-22"], input="\n".join(names), capture_output=True,
                              text=True, check=True).stdout.splitlines()
-        return out if len(out) == len(names) else names
+        if len(out) != len(names):
+            out = names
     except (OSError, subprocess.CalledProcessError):
-        return names
+        out = names
+    return [re.sub(r"(\.\d+)+$", "", name) for name in out]
 
 
 def _name(symbol: str) -> str:
