@@ -3,12 +3,11 @@ payment path needs (raw ABI calls, code size, chain time, EIP-712 domains)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from eth_utils import to_checksum_address
 from web3 import AsyncWeb3
-from web3.exceptions import ContractLogicError
+from web3.exceptions import BlockNotFound, ContractLogicError, Web3RPCError
 from web3.providers import AsyncHTTPProvider
 
 from pyclients.evm import abi
@@ -44,10 +43,17 @@ class EvmChain:
         return f"eip155:{await self.chain_id()}"
 
     async def now(self) -> int:
-        """The earliest timestamp the next block can carry: the latest block's,
-        or the wall clock when that is later (nodes stamp blocks with it)."""
-        block = await self.w3.eth.get_block("latest")
-        return max(int(block["timestamp"]), int(time.time()))
+        """The chain's clock: the timestamp of the block a transaction sent now would
+        join (the pending block; the latest one where a node has no pending block).
+        Time windows are checked against this, not the local wall clock, because
+        the contract sees block.timestamp."""
+        try:
+            block = await self.w3.eth.get_block("pending")
+        except (BlockNotFound, ValueError, Web3RPCError):
+            block = None
+        if block is None or block.get("timestamp") is None:
+            block = await self.w3.eth.get_block("latest")
+        return int(block["timestamp"])
 
     async def call(self, to: str, fn: abi.Function, *args: Any, sender: str | None = None) -> tuple:
         """eth_call ``fn(*args)`` on ``to`` at the latest block; Reverted on revert."""

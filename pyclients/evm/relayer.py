@@ -48,9 +48,11 @@ class Relayer:
         return self.account.address
 
     async def simulate(self, to: str | None, data: bytes, *, action: str) -> None:
-        """eth_call the transaction as this relayer; the typed error if it would revert."""
+        """eth_call the transaction as this relayer on the pending block (the one it
+        would land in: its timestamp is what time windows are checked against);
+        the typed error if it would revert."""
         try:
-            await self.chain.w3.eth.call(self._base_tx(to, data))
+            await self.chain.w3.eth.call(self._base_tx(to, data), "pending")
         except ContractLogicError as exc:
             raise from_revert(revert_data(exc), action) from exc
 
