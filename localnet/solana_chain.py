@@ -83,7 +83,7 @@ class BootState:
             "mints": {name: str(key) for name, key in self.mints.items()},
             "mintAuthority": str(MINT_AUTHORITY.pubkey()),
             "wallets": {
-                name: {"pubkey": str(kp.pubkey()), "secretKey": list(bytes(kp))}
+                name: {"pubkey": str(kp.pubkey()), "secretKey": str(kp)}  # base58, 64 bytes
                 for name, kp in self.wallets.items()
             },
             "programs": {name: str(key) for name, key in self.programs.items()},

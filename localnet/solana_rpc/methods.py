@@ -89,10 +89,12 @@ def _decode_tx(data: str, encoding: str) -> VersionedTransaction:
 
 def _with_blockhash(tx: VersionedTransaction, blockhash: Hash) -> VersionedTransaction:
     """The same transaction with another recent blockhash (signatures kept as they are)."""
+    # Serialized message (solders omits the v0 prefix byte): 3 header bytes,
+    # compact-u16 key count, the keys, then the 32-byte blockhash.
     raw = bytearray(bytes(tx.message))
-    offset = (1 if isinstance(tx.message, MessageV0) else 0) + 3
+    offset = 3
     count = shift = 0
-    while True:  # compact-u16 length of the static account keys
+    while True:
         byte = raw[offset]
         offset += 1
         count |= (byte & 0x7F) << shift
@@ -101,10 +103,8 @@ def _with_blockhash(tx: VersionedTransaction, blockhash: Hash) -> VersionedTrans
             break
     offset += 32 * count
     raw[offset : offset + 32] = bytes(blockhash)
-    if isinstance(tx.message, MessageV0):
-        message: Message | MessageV0 = MessageV0.from_bytes(bytes(raw[1:]))
-    else:
-        message = Message.from_bytes(bytes(raw))
+    message_type = MessageV0 if isinstance(tx.message, MessageV0) else Message
+    message = message_type.from_bytes(bytes(raw))
     return VersionedTransaction.populate(message, tx.signatures)
 
 

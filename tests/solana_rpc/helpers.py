@@ -1,9 +1,11 @@
-"""Transaction builders shared by the tests (plain solders, as any client writes them)."""
+"""Shared by the tests: transaction builders (plain solders, as any client writes them) and raw RPC."""
 
 from __future__ import annotations
 
 import struct
+from typing import Any
 
+import aiohttp
 from solders.hash import Hash
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
@@ -16,6 +18,7 @@ from spl.token.instructions import transfer_checked
 from spl.token.models import TransferCheckedParams
 
 from localnet.solana_chain import USDC_DECIMALS, USDC_MINT, associated_token_address
+from localnet.solana_rpc import SolanaLocalnet
 
 
 def signed(instructions: list[Instruction], blockhash: Hash, *signers: Keypair) -> VersionedTransaction:
@@ -68,3 +71,13 @@ def lookup_table_instructions(
     extend_data = struct.pack("<IQ", 2, len(addresses)) + b"".join(bytes(a) for a in addresses)
     extend = Instruction(ADDRESS_LOOKUP_TABLE_PROGRAM, extend_data, accounts)
     return table, [create, extend]
+
+
+async def rpc(net: SolanaLocalnet, method: str, params: Any = None, *, raw: bytes | None = None) -> Any:
+    """A raw JSON-RPC call (for methods solana-py lacks and for malformed requests)."""
+    body = raw if raw is not None else {"jsonrpc": "2.0", "id": 7, "method": method, "params": params or []}
+    async with aiohttp.ClientSession() as session:
+        kwargs = {"data": body, "headers": {"content-type": "application/json"}} if raw else {"json": body}
+        async with session.post(net.url, **kwargs) as response:
+            assert response.status == 200
+            return await response.json()
