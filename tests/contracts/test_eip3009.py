@@ -280,3 +280,14 @@ def test_smart_wallet_owner_key_cannot_spend_as_itself(world: World) -> None:
     signature = auth.sign(world.wallet_owner, world.token_domain("FiatTokenUSDC"))
 
     assert_refused(world, auth, signature, ("ERC20InsufficientBalance", (auth.from_, 0, VALUE)))
+
+
+def test_contract_without_eip1271_cannot_authorize(world: World) -> None:
+    """A payer address with code that does not implement EIP-1271 (here the settlement
+    contract, which holds tokens) cannot be spent from by any signature."""
+    holder = world.settlement.address
+    world.chain.send(world.usdc.functions.transfer(holder, VALUE), world.payer)
+    auth = authorization(world, from_=holder)
+    signature = auth.sign(world.payer, world.token_domain("FiatTokenUSDC"))
+
+    assert_refused(world, auth, signature, ("InvalidSignature", ()), fn=TRANSFER_BYTES)
