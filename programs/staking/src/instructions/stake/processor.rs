@@ -1,0 +1,82 @@
+use gridpay_sdk::cpi::system::CreateRentExempt;
+use gridpay_sdk::cpi::token::TransferChecked;
+use gridpay_sdk::cpi::Signer;
+use gridpay_sdk::pda::find_program_address;
+use gridpay_sdk::seeds;
+use gridpay_sdk::state::AccountState;
+use gridpay_sdk::{AccountView, ProgramResult, Pubkey};
+
+use super::{Accounts, Data};
+use crate::checks;
+use crate::errors::StakingError;
+use crate::events::Staked;
+use crate::logic::check_role;
+use crate::state::{Config, StakePosition, STAKE_SEED};
+
+/// Adds SGL to the operator's position in a role, creating the position on
+/// first use.
+pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
+    let a = Accounts::try_from(accounts)?;
+    let Data { role, amount } = Data::parse(data)?;
+    check_role(role)?;
+
+    let (mint, vault) = {
+        let config = checks::load::<Config>(a.config, program_id)?;
+        if config.paused.get() {
+            return Err(StakingError::ProgramPaused.into());
+        }
+        (config.sgl_mint, config.vault)
+    };
+    checks::address(a.vault, &vault, StakingError::InvalidVault)?;
+    let decimals = checks::mint_decimals(a.sgl_mint, &mint)?;
+
+    if !a.stake.is_owned_by(program_id) {
+        open_position(program_id, &a, role)?;
+    }
+    let staked = {
+        let mut stake = checks::load_mut::<StakePosition>(a.stake, program_id)?;
+        if &stake.operator != a.operator.key() {
+            return Err(StakingError::NotStakeOperator.into());
+        }
+        if stake.role != role {
+            return Err(StakingError::InvalidPda.into());
+        }
+        let mut position = stake.position();
+        position.stake(amount)?;
+        stake.set_position(&position);
+        position.staked
+    };
+
+    TransferChecked {
+        from: a.operator_token,
+        mint: a.sgl_mint,
+        to: a.vault,
+        authority: a.operator,
+        amount,
+        decimals,
+    }
+    .invoke()?;
+
+    Staked { operator: *a.operator.key(), role, amount, staked }.emit()
+}
+
+/// Creates the position at its canonical PDA (never at any other address:
+/// that is what lets later instructions trust owner + stored keys).
+#[cold]
+#[inline(never)]
+fn open_position(program_id: &Pubkey, a: &Accounts<'_>, role: u8) -> ProgramResult {
+    let role_seed = [role];
+    let (address, bump) = find_program_address(&[STAKE_SEED, a.operator.key().as_ref(), &role_seed], program_id)?;
+    if a.stake.key() != &address {
+        return Err(StakingError::InvalidPda.into());
+    }
+    let bump_seed = [bump];
+    let signer = seeds!(STAKE_SEED, a.operator.key().as_ref(), &role_seed, &bump_seed);
+    CreateRentExempt { payer: a.operator, account: a.stake, space: StakePosition::SPACE as u64, owner: program_id }
+        .invoke_signed(&[Signer::from(&signer)])?;
+    let mut stake = StakePosition::init(a.stake, program_id)?;
+    stake.operator = *a.operator.key();
+    stake.role = role;
+    stake.bump = bump;
+    Ok(())
+}

@@ -1,0 +1,1 @@
+pub use crate::instructions::cancel_unstake::Data;

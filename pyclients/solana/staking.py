@@ -1,0 +1,435 @@
+"""Client of the ``staking`` program: PDAs, typed instruction builders,
+account decoders, named errors, the slash transaction with its Ed25519
+precompile instructions, the eligibility view, and an async high-level
+client.
+
+The wire format comes from the IDL checked in beside the program
+(``programs/staking/idl.json``); receipts from :mod:`pyclients.solana.receipts`.
+Amounts are SGL base units.
+
+    client = StakingClient(LiteSvmTransport(svm))     # or RpcTransport(url)
+    await client.stake(operator, 50_000 * 10**6)
+    (await client.may_serve(operator.pubkey())).eligible   # True
+    await client.slash(anyone, receipt_a, receipt_b)       # on proof of tampering
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from solders.instruction import Instruction
+from solders.keypair import Keypair
+from solders.pubkey import Pubkey
+from solders.sysvar import INSTRUCTIONS
+
+from pyclients.solana import receipts as _receipts
+from pyclients.solana.common import logs as _logs
+from pyclients.solana.common.errors import ProgramError, ProgramErrors, TransactionFailed
+from pyclients.solana.common.idl import ProgramIdl
+from pyclients.solana.common.pda import find_pda
+from pyclients.solana.common.token import TokenAccount, associated_token_address, create_ata_idempotent
+from pyclients.solana.common.transport import Transport, TxResult
+from pyclients.solana.receipts import SignedReceipt
+
+IDL_PATH = Path(__file__).resolve().parents[2] / "programs" / "staking" / "idl.json"
+IDL = ProgramIdl.load(IDL_PATH)
+#: The program id the IDL declares (the local deploy key, see :func:`program_keypair`).
+PROGRAM_ID: Pubkey = IDL.address
+
+CONFIG_SEED = b"config"
+STAKE_SEED = b"stake"
+PROOF_SEED = b"proof"
+
+ROLE_COUNT = 4
+#: The role that serves inference jobs and signs receipts.
+ROLE_COMPUTE = 0
+BPS_DENOMINATOR = 10_000
+MAX_COOLDOWN_SECONDS = 90 * 86_400
+DEFAULT_COOLDOWN_SECONDS = 7 * 86_400
+DEFAULT_SLASH_CAP_BPS = 1_000
+#: Minimum compute stake in whole SGL (economics.md).
+MIN_COMPUTE_STAKE_SGL = 50_000
+
+
+def program_keypair() -> Keypair:
+    """The keypair local deployments put the program at. Derived from a
+    public seed: it is an address for local chains, not a secret."""
+    return Keypair.from_seed(hashlib.sha256(b"gridpay:staking").digest())
+
+
+class StakingError(ProgramError):
+    """staking refused an instruction (a subclass names the check)."""
+
+
+#: ``errors.CooldownNotElapsed`` etc.: one exception class per IDL error.
+errors = ProgramErrors(IDL, StakingError)
+
+
+@dataclass(frozen=True)
+class Params:
+    """The settings the admin controls. Amounts in base units, times in seconds."""
+
+    min_stake: tuple[int, ...]
+    cooldown_seconds: tuple[int, ...]
+    slash_cap_bps: int
+
+    def __post_init__(self) -> None:
+        if len(self.min_stake) != ROLE_COUNT or len(self.cooldown_seconds) != ROLE_COUNT:
+            raise ValueError(f"min_stake and cooldown_seconds need {ROLE_COUNT} roles each")
+
+    @classmethod
+    def default(cls, decimals: int) -> Params:
+        """50,000 SGL for the compute role (other roles none), 7-day
+        cooldowns, 10 % cap per proof."""
+        min_stake = [0] * ROLE_COUNT
+        min_stake[ROLE_COMPUTE] = MIN_COMPUTE_STAKE_SGL * 10**decimals
+        return cls(tuple(min_stake), (DEFAULT_COOLDOWN_SECONDS,) * ROLE_COUNT, DEFAULT_SLASH_CAP_BPS)
+
+    def to_idl(self) -> dict[str, Any]:
+        return {"min_stake": list(self.min_stake), "cooldown_seconds": list(self.cooldown_seconds),
+                "slash_cap_bps": self.slash_cap_bps}
+
+    @classmethod
+    def from_idl(cls, v: dict[str, Any]) -> Params:
+        return cls(tuple(v["min_stake"]), tuple(v["cooldown_seconds"]), v["slash_cap_bps"])
+
+
+# --- accounts --------------------------------------------------------------
+
+_A = TypeVar("_A", bound="_Account")
+
+
+class _Account:
+    IDL_NAME: ClassVar[str]
+
+    @classmethod
+    def decode(cls: type[_A], data: bytes) -> _A:
+        """Decodes account data (discriminator and exact size checked)."""
+        values = IDL.decode_account(cls.IDL_NAME, bytes(data))
+        return cls(**{f.name: _tuple(values[f.name]) for f in fields(cls)})  # type: ignore[call-arg]
+
+    @classmethod
+    def size(cls) -> int:
+        return IDL.account_size(cls.IDL_NAME)
+
+
+def _tuple(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+@dataclass(frozen=True)
+class Config(_Account):
+    IDL_NAME: ClassVar[str] = "Config"
+    admin: Pubkey
+    sgl_mint: Pubkey
+    vault: Pubkey
+    penalty_vault: Pubkey
+    min_stake: tuple[int, ...]
+    cooldown_seconds: tuple[int, ...]
+    slash_cap_bps: int
+    paused: bool
+    bump: int
+
+    @property
+    def params(self) -> Params:
+        return Params(self.min_stake, self.cooldown_seconds, self.slash_cap_bps)
+
+
+@dataclass(frozen=True)
+class StakePosition(_Account):
+    """One operator's stake in one role."""
+
+    IDL_NAME: ClassVar[str] = "StakePosition"
+    operator: Pubkey
+    role: int
+    bump: int
+    staked: int
+    unstaking: int
+    unstake_requested_at: int
+    unstake_available_at: int
+    total_slashed: int
+
+
+@dataclass(frozen=True)
+class ProofRecord(_Account):
+    """The record of a slash; its existence stops the proof slashing again."""
+
+    IDL_NAME: ClassVar[str] = "ProofRecord"
+    operator: Pubkey
+    job_id: tuple[int, ...]
+    slasher: Pubkey
+    proof_hash: tuple[int, ...]
+    role: int
+    bump: int
+    amount: int
+    slashed_at: int
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """Whether an operator may serve jobs in a role, and why."""
+
+    operator: Pubkey
+    role: int
+    eligible: bool
+    #: ``eligible``, ``no_stake``, ``in_cooldown`` (enough stake, but not
+    #: enough of it active) or ``below_minimum``.
+    reason: str
+    staked: int
+    unstaking: int
+    minimum: int
+
+
+def eligibility(operator: Pubkey, role: int, position: StakePosition | None, minimum: int) -> Eligibility:
+    """The program's rule (``Position::eligible``): active stake, not counting
+    what is in cooldown, of at least the role's minimum (and above zero)."""
+    staked = position.staked if position else 0
+    unstaking = position.unstaking if position else 0
+    if staked > 0 and staked >= minimum:
+        reason = "eligible"
+    elif staked + unstaking == 0:
+        reason = "no_stake"
+    elif staked + unstaking >= max(minimum, 1):
+        reason = "in_cooldown"
+    else:
+        reason = "below_minimum"
+    return Eligibility(operator, role, reason == "eligible", reason, staked, unstaking, minimum)
+
+
+# --- PDAs and instructions -------------------------------------------------
+
+
+class StakingProgram:
+    """PDAs and instruction builders for one deployment of staking."""
+
+    def __init__(self, program_id: Pubkey = PROGRAM_ID) -> None:
+        self.program_id = program_id
+
+    def config_address(self) -> Pubkey:
+        return find_pda([CONFIG_SEED], self.program_id)[0]
+
+    def stake_address(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> Pubkey:
+        _check_role(role)
+        return find_pda([STAKE_SEED, operator, bytes([role])], self.program_id)[0]
+
+    def proof_address(self, operator: Pubkey, job_id: bytes) -> Pubkey:
+        return find_pda([PROOF_SEED, operator, job_id], self.program_id)[0]
+
+    def vault_address(self, sgl_mint: Pubkey) -> Pubkey:
+        """The vault: the config PDA's associated token account."""
+        return associated_token_address(self.config_address(), sgl_mint)
+
+    def _ix(self, name: str, accounts: dict[str, Pubkey], args: dict[str, Any] | None = None) -> Instruction:
+        return IDL.instruction(name, accounts, args, program_id=self.program_id)
+
+    def create_vault(self, payer: Pubkey, sgl_mint: Pubkey) -> Instruction:
+        """Creates the vault (idempotent); put it before ``initialize``."""
+        return create_ata_idempotent(payer, self.config_address(), sgl_mint)
+
+    def initialize(self, *, admin: Pubkey, sgl_mint: Pubkey, penalty_vault: Pubkey, params: Params,
+                   vault: Pubkey | None = None) -> Instruction:
+        return self._ix(
+            "initialize",
+            {"admin": admin, "config": self.config_address(), "sgl_mint": sgl_mint,
+             "vault": vault or self.vault_address(sgl_mint), "penalty_vault": penalty_vault},
+            {"params": params.to_idl()},
+        )
+
+    def update_config(self, *, admin: Pubkey, params: Params) -> Instruction:
+        return self._ix("update_config", {"admin": admin, "config": self.config_address()},
+                        {"params": params.to_idl()})
+
+    def set_paused(self, *, admin: Pubkey, paused: bool) -> Instruction:
+        return self._ix("set_paused", {"admin": admin, "config": self.config_address()}, {"paused": paused})
+
+    def stake(self, *, operator: Pubkey, sgl_mint: Pubkey, amount: int, role: int = ROLE_COMPUTE,
+              operator_token: Pubkey | None = None, vault: Pubkey | None = None) -> Instruction:
+        return self._ix(
+            "stake",
+            {"operator": operator, "config": self.config_address(),
+             "stake": self.stake_address(operator, role),
+             "operator_token": operator_token or associated_token_address(operator, sgl_mint),
+             "vault": vault or self.vault_address(sgl_mint), "sgl_mint": sgl_mint},
+            {"role": role, "amount": amount},
+        )
+
+    def request_unstake(self, *, operator: Pubkey, amount: int, role: int = ROLE_COMPUTE) -> Instruction:
+        return self._ix(
+            "request_unstake",
+            {"operator": operator, "config": self.config_address(), "stake": self.stake_address(operator, role)},
+            {"amount": amount},
+        )
+
+    def cancel_unstake(self, *, operator: Pubkey, role: int = ROLE_COMPUTE) -> Instruction:
+        return self._ix("cancel_unstake", {"operator": operator, "stake": self.stake_address(operator, role)})
+
+    def withdraw_unstaked(self, *, operator: Pubkey, sgl_mint: Pubkey, role: int = ROLE_COMPUTE,
+                          destination: Pubkey | None = None, vault: Pubkey | None = None) -> Instruction:
+        return self._ix(
+            "withdraw_unstaked",
+            {"operator": operator, "config": self.config_address(),
+             "stake": self.stake_address(operator, role), "vault": vault or self.vault_address(sgl_mint),
+             "destination": destination or associated_token_address(operator, sgl_mint),
+             "sgl_mint": sgl_mint},
+        )
+
+    def slash(self, *, slasher: Pubkey, operator: Pubkey, job_id: bytes, sgl_mint: Pubkey,
+              penalty_vault: Pubkey, receipt_a_ix: int, receipt_b_ix: int, role: int = ROLE_COMPUTE,
+              vault: Pubkey | None = None) -> Instruction:
+        """The slash instruction alone; ``receipt_*_ix`` are the positions of
+        the receipts' Ed25519 instructions in the transaction."""
+        return self._ix(
+            "slash",
+            {"slasher": slasher, "config": self.config_address(),
+             "stake": self.stake_address(operator, role), "proof": self.proof_address(operator, job_id),
+             "vault": vault or self.vault_address(sgl_mint), "penalty_vault": penalty_vault,
+             "sgl_mint": sgl_mint, "instructions_sysvar": INSTRUCTIONS},
+            {"receipt_a_ix": receipt_a_ix, "receipt_b_ix": receipt_b_ix},
+        )
+
+    def slash_instructions(self, *, slasher: Pubkey, a: SignedReceipt, b: SignedReceipt, sgl_mint: Pubkey,
+                           penalty_vault: Pubkey, role: int = ROLE_COMPUTE, first_index: int = 0,
+                           vault: Pubkey | None = None) -> list[Instruction]:
+        """The whole proof: one Ed25519 precompile instruction per receipt,
+        then the slash pointing at them. ``first_index`` is where the first
+        of these lands in the transaction (instructions put before it shift
+        the indices). About 1,227 bytes: the transaction has no room for
+        more instructions."""
+        return [
+            _receipts.receipt_instruction(a),
+            _receipts.receipt_instruction(b),
+            self.slash(slasher=slasher, operator=a.receipt.operator, job_id=a.receipt.job_id,
+                       sgl_mint=sgl_mint, penalty_vault=penalty_vault, receipt_a_ix=first_index,
+                       receipt_b_ix=first_index + 1, role=role, vault=vault),
+        ]
+
+    def events(self, logs: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
+        """This program's events in a transaction's logs."""
+        return _logs.events(IDL, logs, self.program_id)
+
+
+def _check_role(role: int) -> None:
+    if not 0 <= role < ROLE_COUNT:
+        raise ValueError(f"role must be in 0..{ROLE_COUNT - 1}, got {role}")
+
+
+# --- high-level client -----------------------------------------------------
+
+
+class StakingClient:
+    """Async client over any :class:`Transport` (RPC URL or LiteSVM).
+
+    Every write returns the landed :class:`TxResult` (signature, compute
+    units, logs) and raises a named :class:`StakingError` when the program
+    refuses."""
+
+    def __init__(self, transport: Transport, program: StakingProgram | None = None) -> None:
+        self.transport = transport
+        self.program = program or StakingProgram()
+        self._config: Config | None = None
+
+    # reads
+
+    async def config(self, *, refresh: bool = False) -> Config:
+        if self._config is None or refresh:
+            account = await self.transport.get_account(self.program.config_address())
+            if account is None:
+                raise TransactionFailed("staking is not initialized (no config account)")
+            self._config = Config.decode(account.data)
+        return self._config
+
+    async def position(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> StakePosition | None:
+        account = await self.transport.get_account(self.program.stake_address(operator, role))
+        return None if account is None else StakePosition.decode(account.data)
+
+    async def proof_record(self, operator: Pubkey, job_id: bytes) -> ProofRecord | None:
+        account = await self.transport.get_account(self.program.proof_address(operator, job_id))
+        return None if account is None else ProofRecord.decode(account.data)
+
+    async def token_balance(self, token_account: Pubkey) -> int:
+        account = await self.transport.get_account(token_account)
+        return 0 if account is None else TokenAccount.decode(bytes(account.data)).amount
+
+    async def may_serve(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> Eligibility:
+        """May this operator serve jobs? Compute-role stake at least the
+        configured minimum, not counting what is in cooldown."""
+        _check_role(role)
+        cfg = await self.config(refresh=True)
+        return eligibility(operator, role, await self.position(operator, role), cfg.min_stake[role])
+
+    # writes
+
+    async def _send(self, ixs: Sequence[Instruction], signers: Sequence[Keypair],
+                    payer: Keypair | None = None) -> TxResult:
+        try:
+            return await self.transport.send(ixs, signers, payer=payer)
+        except TransactionFailed as exc:
+            raise errors.decode(exc) from exc
+
+    async def initialize(self, admin: Keypair, *, sgl_mint: Pubkey, penalty_vault: Pubkey,
+                         params: Params) -> TxResult:
+        """Creates the vault (if needed) and the config in one transaction."""
+        result = await self._send(
+            [self.program.create_vault(admin.pubkey(), sgl_mint),
+             self.program.initialize(admin=admin.pubkey(), sgl_mint=sgl_mint, penalty_vault=penalty_vault,
+                                     params=params)],
+            [admin],
+        )
+        self._config = None
+        return result
+
+    async def update_config(self, admin: Keypair, params: Params) -> TxResult:
+        result = await self._send([self.program.update_config(admin=admin.pubkey(), params=params)], [admin])
+        self._config = None
+        return result
+
+    async def set_paused(self, admin: Keypair, paused: bool) -> TxResult:
+        result = await self._send([self.program.set_paused(admin=admin.pubkey(), paused=paused)], [admin])
+        self._config = None
+        return result
+
+    async def stake(self, operator: Keypair, amount: int, *, role: int = ROLE_COMPUTE,
+                    source: Pubkey | None = None) -> TxResult:
+        """Stakes ``amount`` base units from ``source`` (default: the
+        operator's associated token account)."""
+        cfg = await self.config()
+        return await self._send(
+            [self.program.stake(operator=operator.pubkey(), sgl_mint=cfg.sgl_mint, amount=amount, role=role,
+                                operator_token=source, vault=cfg.vault)],
+            [operator],
+        )
+
+    async def request_unstake(self, operator: Keypair, amount: int, *, role: int = ROLE_COMPUTE) -> TxResult:
+        return await self._send(
+            [self.program.request_unstake(operator=operator.pubkey(), amount=amount, role=role)], [operator])
+
+    async def cancel_unstake(self, operator: Keypair, *, role: int = ROLE_COMPUTE) -> TxResult:
+        return await self._send([self.program.cancel_unstake(operator=operator.pubkey(), role=role)], [operator])
+
+    async def withdraw_unstaked(self, operator: Keypair, *, role: int = ROLE_COMPUTE,
+                                destination: Pubkey | None = None) -> TxResult:
+        """Withdraws the amount whose cooldown has passed to ``destination``
+        (default: the operator's associated token account, created if missing)."""
+        cfg = await self.config()
+        ixs = []
+        if destination is None:
+            ixs.append(create_ata_idempotent(operator.pubkey(), operator.pubkey(), cfg.sgl_mint))
+        ixs.append(self.program.withdraw_unstaked(operator=operator.pubkey(), sgl_mint=cfg.sgl_mint, role=role,
+                                                  destination=destination, vault=cfg.vault))
+        return await self._send(ixs, [operator])
+
+    async def slash(self, slasher: Keypair, a: SignedReceipt, b: SignedReceipt, *,
+                    role: int = ROLE_COMPUTE) -> TxResult:
+        """Submits a proof of tampering. Checked here first, exactly as the
+        program checks it, so a bad proof fails without a transaction."""
+        _receipts.check_conflict(a, b)
+        cfg = await self.config(refresh=True)
+        return await self._send(
+            self.program.slash_instructions(slasher=slasher.pubkey(), a=a, b=b, sgl_mint=cfg.sgl_mint,
+                                            penalty_vault=cfg.penalty_vault, role=role, vault=cfg.vault),
+            [slasher],
+        )
