@@ -168,7 +168,7 @@ def update_anchor_toml(path: Path, name: str, program_id: str) -> None:
             path.write_text(text)
 
 
-def _cargo_env(target: Path, plugin: Path) -> dict[str, str]:
+def _cargo_env(target: Path, plugin: Path, runtime: Path) -> dict[str, str]:
     env = dict(os.environ)
     for var in ("RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER", "CARGO_BUILD_RUSTFLAGS"):
         env.pop(var, None)
@@ -192,16 +192,15 @@ def _cargo_env(target: Path, plugin: Path) -> dict[str, str]:
         "CARGO_PROFILE_RELEASE_LTO": "off",
         "GRIDPAY_SBF_PYTHON": sys.executable,
         "GRIDPAY_SBF_PLUGIN": str(plugin),
-        "GRIDPAY_TARGET_DIR": str(target),
+        "GRIDPAY_SBF_RUNTIME": str(runtime),
+        "GRIDPAY_SBF_CACHE": str(tools.cache_dir()),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(tools.ROOT), env.get("PYTHONPATH")])),
     })
     return env
 
 
 def _cargo_build(crate: Crate, target: Path) -> Path:
-    plugin = tools.build_plugin()
-    tools.runtime_bitcode()
-    env = _cargo_env(target, plugin)
+    env = _cargo_env(target, tools.build_plugin(), tools.runtime_bitcode())
     release = Path(env["CARGO_TARGET_DIR"]) / tools.TARGET / "release"
     error_file = release / "deps" / f"lib{crate.lib_name}.so.sbf-error"
     error_file.unlink(missing_ok=True)

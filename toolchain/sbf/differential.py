@@ -135,7 +135,7 @@ class Differential:
     native: Callable[[bytes], bytes | None]
     program: SbfProgram
     #: compute units of every successful run, for CU reports
-    compute_units: list[int] = field(default_factory=list)
+    compute_units: list[int] = field(default_factory=list, repr=False)
 
     def check(self, request: bytes) -> bytes | None:
         expected = self.native(request)

@@ -48,7 +48,9 @@ def target_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    path = target_dir() / "sbf" / "cache"
+    """The toolchain's own cached builds; the linker shim inherits the builder's."""
+    override = os.environ.get("GRIDPAY_SBF_CACHE")
+    path = Path(override) if override else target_dir() / "sbf" / "cache"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -95,6 +97,8 @@ def tool_versions() -> str:
 
 def runtime_bitcode() -> Path:
     """runtime.c compiled to BPF bitcode (cached by source hash)."""
+    if os.environ.get("GRIDPAY_SBF_RUNTIME"):
+        return Path(os.environ["GRIDPAY_SBF_RUNTIME"])
     src = RUNTIME_SRC.read_bytes()
     flags = ["--target=bpfel", "-mcpu=v2", "-O2", "-ffreestanding", "-fno-builtin",
              "-nostdlib", "-emit-llvm", "-c", "-Wall", "-Werror"]
