@@ -123,3 +123,78 @@ fn host_run_with_duplicate_sees_one_account() {
     assert_eq!(after[0].lamports, 1_001);
     assert_eq!(after[1], after[0]);
 }
+
+/// xorshift64*: reproducible pseudo-random inputs without dependencies.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[test]
+fn random_account_lists_round_trip() {
+    use crate::host::TestAccount;
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for case in 0..500 {
+        let n = rng.below(20) as usize;
+        let mut entries = std::vec::Vec::new();
+        // For each position, the position of its first occurrence.
+        let mut origin = std::vec::Vec::new();
+        for i in 0..n {
+            if i > 0 && rng.below(3) == 0 {
+                let original = origin[rng.below(i as u64) as usize];
+                entries.push(InputAccount::Duplicate(original as u8));
+                origin.push(original);
+            } else {
+                let len = rng.below(300) as usize;
+                let data: std::vec::Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
+                let mut key = [0u8; 32];
+                key[..8].copy_from_slice(&rng.next().to_le_bytes());
+                entries.push(InputAccount::Account(TestAccount {
+                    key: crate::Pubkey(key),
+                    owner: crate::Pubkey([i as u8; 32]),
+                    lamports: rng.next(),
+                    data,
+                    is_signer: rng.below(2) == 1,
+                    is_writable: rng.below(2) == 1,
+                    executable: rng.below(2) == 1,
+                }));
+                origin.push(i);
+            }
+        }
+        let ix: std::vec::Vec<u8> = (0..rng.below(64)).map(|_| rng.next() as u8).collect();
+        let mut input = serialize(&entries, &ix, &key(case as u8));
+        let mut s = slots::<20>();
+        let parsed = unsafe { deserialize(input.as_mut_ptr(), &mut s) }.unwrap();
+        assert_eq!(parsed.accounts.len(), n);
+        assert_eq!(parsed.data, &ix[..]);
+        assert_eq!(parsed.program_id, &key(case as u8));
+        for (i, view) in parsed.accounts.iter().enumerate() {
+            let InputAccount::Account(expected) = &entries[origin[i]] else { unreachable!() };
+            assert_eq!(view, &parsed.accounts[origin[i]], "case {case} position {i}");
+            assert_eq!(view.key(), &expected.key);
+            assert_eq!(view.owner(), &expected.owner);
+            assert_eq!(view.lamports(), expected.lamports);
+            assert_eq!((view.is_signer(), view.is_writable(), view.executable()),
+                       (expected.is_signer, expected.is_writable, expected.executable));
+            assert_eq!(&*view.try_borrow_data().unwrap(), &expected.data[..]);
+        }
+        // A mutable borrow through any position blocks exactly the positions
+        // that share its first occurrence.
+        if n > 0 {
+            let pick = rng.below(n as u64) as usize;
+            let held = parsed.accounts[pick].try_borrow_mut_data().unwrap();
+            for (i, view) in parsed.accounts.iter().enumerate() {
+                assert_eq!(view.try_borrow_data().is_err(), origin[i] == origin[pick], "case {case}");
+            }
+            drop(held);
+        }
+    }
+}
