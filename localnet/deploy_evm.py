@@ -23,6 +23,9 @@ from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
 
 from pyclients.evm import abi
 from pyclients.evm.chain import EvmChain
+from pyclients.evm.eip3009 import Eip3009
+from pyclients.evm.payment import PaymentPath
+from pyclients.evm.permit import PermitPayment
 from pyclients.evm.relayer import Relayer
 
 #: anvil's default mnemonic: `gridpay evm up` and the in-process chain share accounts.
@@ -266,3 +269,10 @@ async def deploy_in_process(spec: NetworkSpec, chain_id: int | None = None,
     """An in-process chain (``chain_id`` defaults to the spec's) with ``spec`` deployed."""
     chain = in_process_chain(chain_id or spec.chain_id)
     return chain, await deploy_network(chain, spec, place_at_mainnet_address=False)
+
+
+async def payment_path(chain: EvmChain, dep: ChainDeployment) -> PaymentPath:
+    """The pyclients payment path for ``dep``'s token (EIP-3009, or the permit path)."""
+    if dep.token.transfer_method == "eip3009":
+        return await Eip3009.at(chain, dep.token.address)
+    return await PermitPayment.at(chain, dep.token.address, dep.permit_settlement)

@@ -23,6 +23,8 @@ from pyclients.evm.domain import Eip712Domain
 from pyclients.evm.eip712 import (
     hash_struct,
     recover,
+    recover_raw,
+    same_address,
     sign_digest,
     type_hash,
     typed_digest,
@@ -175,6 +177,11 @@ class Eip3009(PaymentPath[SignedAuthorization]):
     def recover_signer(self, payment: SignedAuthorization) -> str | None:
         """The ECDSA signer of the authorization (pure; None if malformed)."""
         return recover(self.digest(payment.authorization), payment.signature)
+
+    def signed_by_payer(self, payment: SignedAuthorization) -> bool:
+        """The pure signature check for a payer without code (no chain access)."""
+        a = payment.authorization
+        return same_address(recover_raw(self.digest(a), payment.signature), a.from_)
 
     async def verify(self, payment: SignedAuthorization, req: Requirements) -> Verified:
         a = payment.authorization

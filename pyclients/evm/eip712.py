@@ -1,8 +1,9 @@
 """EIP-712 hashing and ECDSA signatures, done the way the contracts do them.
 
 The verification hot path computes struct hashes with plain keccak over
-32-byte words (no generic typed-data encoder) and recovers with eth_keys,
-which uses libsecp256k1 through coincurve. ``tests/evm`` checks every digest
+32-byte words (no generic typed-data encoder), recovers with libsecp256k1
+through coincurve, and compares raw 20-byte addresses (checksumming costs a
+keccak of its own). ``tests/evm`` checks every digest
 here against eth-account's generic EIP-712 encoder.
 """
 
@@ -12,8 +13,18 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 from eth_keys import keys
-from eth_keys.exceptions import BadSignature, ValidationError
-from eth_utils import keccak, to_canonical_address, to_checksum_address
+from eth_utils import to_checksum_address
+
+try:  # pycryptodome directly: eth_utils.keccak adds validation to every call
+    from Crypto.Hash import keccak as _keccak_mod
+
+    def keccak(data: bytes) -> bytes:
+        return _keccak_mod.new(digest_bits=256, data=data).digest()
+except ImportError:  # pragma: no cover - pycryptodome is pinned
+    from eth_utils import keccak as _eth_keccak
+
+    def keccak(data: bytes) -> bytes:
+        return _eth_keccak(data)
 
 # secp256k1 group order; the contracts accept only s <= N/2 (no malleable twin).
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -21,7 +32,7 @@ SECP256K1_HALF_N = SECP256K1_N // 2
 
 
 def type_hash(encoded_type: str) -> bytes:
-    return keccak(text=encoded_type)
+    return keccak(encoded_type.encode())
 
 
 def word_uint(value: int) -> bytes:
@@ -29,7 +40,9 @@ def word_uint(value: int) -> bytes:
 
 
 def word_address(address: str) -> bytes:
-    return b"\x00" * 12 + to_canonical_address(address)
+    """An address (0x-prefixed hex, already validated) as an ABI word. Plain hex
+    decoding: eth_utils' converters cost more than the keccak they feed."""
+    return b"\x00" * 12 + bytes.fromhex(address[2:])
 
 
 def hash_struct(typehash: bytes, *words: bytes) -> bytes:
@@ -62,18 +75,40 @@ def sign_digest(account: LocalAccount, digest: bytes) -> bytes:
     return bytes(account.unsafe_sign_hash(digest).signature)
 
 
-def recover(digest: bytes, signature: bytes) -> str | None:
-    """Signer of ``digest`` as the contracts' ECDSA check sees it, or None when the
-    contract would reject the signature outright (length, v not 27/28, high s)."""
+def recover_raw(digest: bytes, signature: bytes) -> bytes | None:
+    """20-byte ECDSA signer of ``digest`` as the contracts' check sees it, or None
+    when the contract would reject the signature outright (length, v not 27/28,
+    high s, no valid point)."""
     if len(signature) != 65:
         return None
     v = signature[64]
-    s = int.from_bytes(signature[32:64], "big")
-    if v not in (27, 28) or s > SECP256K1_HALF_N:
+    if v not in (27, 28) or int.from_bytes(signature[32:64], "big") > SECP256K1_HALF_N:
         return None
     try:
-        sig = keys.Signature(signature_bytes=signature[:64] + bytes([v - 27]))
-        public_key = sig.recover_public_key_from_msg_hash(digest)
-    except (BadSignature, ValidationError, ValueError):
+        public_key = _recover_public_key(digest, signature[:64] + bytes([v - 27]))
+    except Exception:  # noqa: BLE001 - libsecp256k1 / eth_keys refuse invalid points
         return None
-    return to_checksum_address(public_key.to_canonical_address())
+    return keccak(public_key)[12:]
+
+
+def recover(digest: bytes, signature: bytes) -> str | None:
+    """Checksummed signer (see :func:`recover_raw`), or None."""
+    raw = recover_raw(digest, signature)
+    return None if raw is None else to_checksum_address(raw)
+
+
+def same_address(raw: bytes | None, address: str) -> bool:
+    """``raw`` (from recover_raw) is ``address`` (0x hex, any case)."""
+    return raw is not None and raw == bytes.fromhex(address[2:])
+
+
+try:  # libsecp256k1 through coincurve: ~20x the pure-Python backend
+    from coincurve import PublicKey as _CoincurvePublicKey
+
+    def _recover_public_key(digest: bytes, rsv01: bytes) -> bytes:
+        return _CoincurvePublicKey.from_signature_and_message(
+            rsv01, digest, hasher=None).format(compressed=False)[1:]
+except ImportError:  # pragma: no cover - coincurve is pinned in requirements.lock
+    def _recover_public_key(digest: bytes, rsv01: bytes) -> bytes:
+        signature = keys.Signature(signature_bytes=rsv01)
+        return signature.recover_public_key_from_msg_hash(digest).to_bytes()

@@ -16,7 +16,7 @@ from eth_utils import is_address, to_checksum_address
 from gridpay.settings import get_settings
 from pyclients.evm import abi
 from pyclients.evm.chain import EvmChain
-from pyclients.evm.eip712 import recover
+from pyclients.evm.eip712 import recover_raw, same_address
 from pyclients.evm.errors import (
     AssetMismatch,
     AuthorizationExpired,
@@ -148,9 +148,10 @@ async def check_signature(chain: EvmChain, signer: str, digest: bytes, signature
     """As the contracts' SignatureChecker: ECDSA for an account without code,
     EIP-1271 ``isValidSignature`` for a contract wallet."""
     if not signer_has_code:
-        recovered = recover(digest, signature)
-        if recovered != signer:
-            shown = "a malformed or malleable signature" if recovered is None else recovered
+        recovered = recover_raw(digest, signature)
+        if not same_address(recovered, signer):
+            shown = ("a malformed or malleable signature" if recovered is None
+                     else to_checksum_address(recovered))
             raise InvalidSignature(f"{what} is signed by {shown}, not by {signer}")
         return
     try:

@@ -36,6 +36,8 @@ from pyclients.evm.eip712 import (
     VRS,
     hash_struct,
     recover,
+    recover_raw,
+    same_address,
     sign_digest,
     type_hash,
     typed_digest,
@@ -265,6 +267,13 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
             recover(self.intent_digest(i), payment.intent_signature),
             recover(self.permit_digest(i.from_, p.value, p.nonce, p.deadline), p.signature),
         )
+
+    def signed_by_payer(self, payment: SignedPermitPayment) -> bool:
+        """The pure check of both signatures for a payer without code."""
+        i, p = payment.intent, payment.permit
+        permit_digest = self.permit_digest(i.from_, p.value, p.nonce, p.deadline)
+        return (same_address(recover_raw(self.intent_digest(i), payment.intent_signature), i.from_)
+                and same_address(recover_raw(permit_digest, p.signature), i.from_))
 
     async def verify(self, payment: SignedPermitPayment, req: Requirements) -> Verified:
         i, p = payment.intent, payment.permit

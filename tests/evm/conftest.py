@@ -20,10 +20,15 @@ import pytest_asyncio
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from localnet.deploy_evm import NETWORKS, ChainDeployment, deploy_contract, deploy_in_process
+from localnet.deploy_evm import (
+    NETWORKS,
+    ChainDeployment,
+    deploy_contract,
+    deploy_in_process,
+    payment_path,
+)
 from pyclients.evm import abi
 from pyclients.evm.chain import EvmChain
-from pyclients.evm.eip3009 import Eip3009
 from pyclients.evm.payment import PaymentPath, Requirements
 from pyclients.evm.permit import PermitPayment
 from pyclients.evm.relayer import Relayer
@@ -159,17 +164,11 @@ class Env:
         return Account.create()
 
 
-async def make_path(chain: EvmChain, dep: ChainDeployment) -> PaymentPath:
-    if dep.token.transfer_method == "eip3009":
-        return await Eip3009.at(chain, dep.token.address)
-    return await PermitPayment.at(chain, dep.token.address, dep.permit_settlement)
-
-
 async def _env(backends: Backends, backend: str, name: str) -> AsyncIterator[Env]:
     chain, dep = await backends.get(backend, name)
     snapshot = await rpc(chain, "evm_snapshot")
     try:
-        yield Env(backend, name, chain, dep, await make_path(chain, dep),
+        yield Env(backend, name, chain, dep, await payment_path(chain, dep),
                   Relayer(chain, dep.dev_account(0)))
     finally:
         await rpc(chain, "evm_revert", snapshot)
