@@ -1,0 +1,2 @@
+"""The end-to-end harness: local chains, payments and (later) the facilitator,
+an inference node and paying clients; `gridpay demo` / `make demo`."""
