@@ -30,8 +30,10 @@ class NetworkConfig(BaseModel):
     settlement_contract: str | None = None
     #: Name version-1 clients use for this network (``base``, ``megaeth``, ``bsc``, ``solana``).
     v1_name: str | None = None
-    #: Token decimals (for display; amounts are always base units).
+    #: Token decimals (prices of credits scale with them; amounts are base units).
     decimals: int = 6
+    #: Where credit top-ups paid on this network go (payTo); none: no top-ups here.
+    treasury: str | None = None
 
 
 class FacilitatorSettings(BaseModel):

@@ -14,6 +14,7 @@ COMMANDS: dict[str, str] = {
     "evm": "localnet.cli:evm",
     "bench": "bench.cli:bench",
     "demo": "harness.cli:demo",
+    "facilitator": "facilitator.cli:facilitator",
 }
 
 

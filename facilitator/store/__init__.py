@@ -15,11 +15,12 @@ from facilitator.store.store import (
     PaymentStatus,
     Store,
     StoreError,
+    WebhookDelivery,
     utcnow,
 )
 
 __all__ = [
     "ApiKeyRecord", "ChallengeRecord", "Claim", "CreditAccount", "CreditEntry",
     "CreditResult", "InsufficientCredits", "LeaseLost", "NewPayment", "PaymentRecord",
-    "PaymentStatus", "Store", "StoreError", "utcnow",
+    "PaymentStatus", "Store", "StoreError", "WebhookDelivery", "utcnow",
 ]

@@ -112,7 +112,7 @@ payment_logs = Table(
     Column("error_message", Text, nullable=True),
     #: What the mechanism needs to finish the payment after a crash: the
     #: signed transaction exactly as broadcast, the relayer that signed it.
-    Column("settlement", JSON, nullable=True),
+    Column("settlement", JSON(none_as_null=True), nullable=True),
     #: Which worker holds the payment while it settles, and until when.
     Column("lease_owner", String(64), nullable=True),
     _ts("lease_expires_at", nullable=True),
@@ -179,4 +179,27 @@ credit_entries = Table(
     _ts("created_at"),
     UniqueConstraint("reference"),
     Index(None, "wallet"),
+)
+
+WEBHOOK_STATUSES = ("pending", "delivered", "failed")
+
+#: Outgoing webhooks and the log of their delivery.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(64), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("payload", JSON(none_as_null=True), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    _ts("next_attempt_at"),
+    _ts("created_at"),
+    _ts("delivered_at", nullable=True),
+    UniqueConstraint("event_id"),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+    Index(None, "status", "next_attempt_at"),
 )

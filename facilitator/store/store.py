@@ -33,6 +33,7 @@ from facilitator.store.schema import (
     credit_accounts,
     credit_entries,
     payment_logs,
+    webhook_deliveries,
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -146,6 +147,22 @@ class CreditEntry:
     kind: str
     reference: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    id: int
+    event_id: str
+    event: str
+    url: str
+    payload: dict[str, Any]
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,10 +282,10 @@ class Store:
         """Take the payment for settlement, or learn who has it.
 
         Won when the payment is new, when an earlier attempt failed before
-        anything was broadcast, or when a worker that claimed it died before
-        broadcasting (its lease expired). A payment with a transaction is
-        never re-claimed: that transaction may land, and a second one would
-        pay twice; the reconciler finishes it.
+        anything was sent, or when a worker that claimed it died before sending
+        (its lease expired). A payment with a recorded settlement is never
+        re-claimed: its transaction may land, and a second one would pay
+        twice; the reconciler finishes it (``take_over``).
         """
         now = utcnow()
         values = {f.name: getattr(new, f.name) for f in fields(NewPayment)}
@@ -287,6 +304,7 @@ class Store:
                 update(payment_logs)
                 .where(payment_logs.c.payment_key == new.payment_key)
                 .where(payment_logs.c.transaction.is_(None))
+                .where(payment_logs.c.settlement.is_(None))
                 .where(
                     (payment_logs.c.status == "failed")
                     | ((payment_logs.c.status == "pending")
@@ -297,27 +315,65 @@ class Store:
             won = conn.execute(retake).rowcount == 1
             return Claim(won, self._payment(conn, new.payment_key))
 
-    def record_broadcast(self, key: str, owner: str, transaction: str,
-                         settlement: dict[str, Any]) -> None:
-        """Write the transaction id and its signed bytes *before* sending, so a
-        crash after the send leaves a pending row the reconciler can finish."""
+    def record_settlement(self, key: str, owner: str, settlement: dict[str, Any],
+                          transaction: str | None = None) -> None:
+        """Write what was (or is about to be) sent *before* sending it, so a crash
+        after the send leaves a pending row the reconciler can finish. With a
+        ``transaction`` id the lease ends: the id alone decides the outcome."""
+        values: dict[str, Any] = {"settlement": _jsonable(settlement), "updated_at": utcnow()}
+        if transaction is not None:
+            values |= {"transaction": transaction, "lease_expires_at": None}
         with self._tx() as conn:
             res = conn.execute(
                 update(payment_logs)
                 .where(payment_logs.c.payment_key == key)
                 .where(payment_logs.c.lease_owner == owner)
                 .where(payment_logs.c.status == "pending")
-                .values(transaction=transaction, settlement=_jsonable(settlement),
-                        lease_expires_at=None, updated_at=utcnow())
+                .values(**values)
             )
             if res.rowcount != 1:
                 raise LeaseLost(f"payment {key} is no longer held by {owner}")
 
+    def release_lease(self, key: str, owner: str) -> None:
+        """End ``owner``'s lease now, so the reconciler may finish the payment."""
+        with self._tx() as conn:
+            conn.execute(update(payment_logs).where(payment_logs.c.payment_key == key)
+                         .where(payment_logs.c.lease_owner == owner)
+                         .where(payment_logs.c.status == "pending")
+                         .values(lease_expires_at=utcnow(), updated_at=utcnow()))
+
+    def take_over(self, key: str, owner: str, lease: timedelta) -> PaymentRecord | None:
+        """Hold a pending payment whose lease has ended (or that has none), to
+        finish it; None when another worker holds it or it is no longer pending."""
+        now = utcnow()
+        with self._tx() as conn:
+            res = conn.execute(
+                update(payment_logs).where(payment_logs.c.payment_key == key)
+                .where(payment_logs.c.status == "pending")
+                .where(payment_logs.c.lease_expires_at.is_(None)
+                       | (payment_logs.c.lease_expires_at < now))
+                .values(lease_owner=owner, lease_expires_at=now + lease, updated_at=now))
+            return self._payment(conn, key) if res.rowcount == 1 else None
+
+    def stale_payments(self, limit: int = 100) -> list[PaymentRecord]:
+        """Pending payments nobody holds: a transaction id was recorded, or the
+        lease of the worker that was sending ended. The reconciler's work list."""
+        now = utcnow()
+        q = (select(payment_logs).where(payment_logs.c.status == "pending")
+             .where(payment_logs.c.lease_expires_at.is_(None)
+                    | (payment_logs.c.lease_expires_at < now))
+             .order_by(payment_logs.c.id).limit(limit))
+        with self._tx(write=False) as conn:
+            return [_row_to(PaymentRecord, r) for r in conn.execute(q)]
+
     def finish_payment(self, key: str, status: PaymentStatus, *,
                        transaction: str | None = None, error_reason: str | None = None,
-                       error_message: str | None = None, owner: str | None = None) -> PaymentRecord:
+                       error_message: str | None = None, owner: str | None = None,
+                       nothing_sent: bool = False) -> PaymentRecord:
         """Set the final status. ``owner`` (when given) must still hold the lease
-        of a not-yet-broadcast payment; a terminal row is never changed."""
+        of a not-yet-broadcast payment; a terminal row is never changed.
+        ``nothing_sent`` forgets the recorded settlement of a failure that
+        never reached the chain, so the payment may be tried again."""
         if status not in ("settled", "failed"):
             raise StoreError(f"finish_payment needs settled or failed, not {status!r}")
         values: dict[str, Any] = {"status": status, "error_reason": error_reason,
@@ -325,6 +381,8 @@ class Store:
                                   "lease_expires_at": None, "updated_at": utcnow()}
         if transaction is not None:
             values["transaction"] = transaction
+        if nothing_sent:
+            values["settlement"] = None
         with self._tx() as conn:
             stmt = (update(payment_logs).where(payment_logs.c.payment_key == key)
                     .where(payment_logs.c.status == "pending"))
@@ -342,8 +400,10 @@ class Store:
             return self._payment(conn, key)
 
     def payments(self, *, status: PaymentStatus | None = None, payer: str | None = None,
-                 limit: int = 100) -> list[PaymentRecord]:
+                 resource_prefix: str | None = None, limit: int = 100) -> list[PaymentRecord]:
         q = select(payment_logs).order_by(payment_logs.c.id).limit(limit)
+        if resource_prefix is not None:
+            q = q.where(payment_logs.c.resource.startswith(resource_prefix, autoescape=True))
         if status is not None:
             q = q.where(payment_logs.c.status == status)
         if payer is not None:
@@ -502,6 +562,54 @@ class Store:
             ).returning(credit_entries.c.id)).scalar_one()
             return CreditResult(CreditEntry(entry_id, wallet, delta, balance, kind, reference,
                                             now), duplicate=False)
+
+    # -- webhooks -------------------------------------------------------------------
+    def add_webhook(self, event_id: str, event: str, url: str,
+                    payload: dict[str, Any]) -> None:
+        now = utcnow()
+        with self._tx() as conn:
+            conn.execute(webhook_deliveries.insert().values(
+                event_id=event_id, event=event, url=url, payload=_jsonable(payload),
+                status="pending", attempts=0, last_status_code=None, last_error=None,
+                next_attempt_at=now, created_at=now, delivered_at=None))
+
+    def claim_due_webhooks(self, lease: timedelta, limit: int = 20) -> list[WebhookDelivery]:
+        """Pending deliveries whose time has come, each held for ``lease`` so
+        that one replica sends it."""
+        now = utcnow()
+        out: list[WebhookDelivery] = []
+        with self._tx() as conn:
+            ids = conn.execute(select(webhook_deliveries.c.id)
+                               .where(webhook_deliveries.c.status == "pending")
+                               .where(webhook_deliveries.c.next_attempt_at <= now)
+                               .order_by(webhook_deliveries.c.id).limit(limit)).scalars().all()
+            for wid in ids:
+                res = conn.execute(update(webhook_deliveries)
+                                   .where(webhook_deliveries.c.id == wid)
+                                   .where(webhook_deliveries.c.next_attempt_at <= now)
+                                   .values(next_attempt_at=now + lease))
+                if res.rowcount == 1:
+                    out.append(_row_to(WebhookDelivery, conn.execute(
+                        select(webhook_deliveries).where(webhook_deliveries.c.id == wid)).one()))
+        return out
+
+    def webhook_attempted(self, wid: int, *, delivered: bool, status_code: int | None,
+                          error: str | None, retry_at: datetime | None) -> None:
+        """Log one attempt: delivered, retried at ``retry_at``, or given up (None)."""
+        now = utcnow()
+        status = "delivered" if delivered else ("pending" if retry_at else "failed")
+        with self._tx() as conn:
+            conn.execute(update(webhook_deliveries).where(webhook_deliveries.c.id == wid).values(
+                status=status, attempts=webhook_deliveries.c.attempts + 1,
+                last_status_code=status_code, last_error=error,
+                next_attempt_at=retry_at or now, delivered_at=now if delivered else None))
+
+    def webhooks(self, event: str | None = None) -> list[WebhookDelivery]:
+        q = select(webhook_deliveries).order_by(webhook_deliveries.c.id)
+        if event is not None:
+            q = q.where(webhook_deliveries.c.event == event)
+        with self._tx(write=False) as conn:
+            return [_row_to(WebhookDelivery, r) for r in conn.execute(q)]
 
 
 def _jsonable(value: dict[str, Any]) -> dict[str, Any]:

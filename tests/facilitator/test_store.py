@@ -28,7 +28,7 @@ def payment(key: str = "k1", amount: int = 1_000_000, **kw: object) -> NewPaymen
 
 # --- migrations ---------------------------------------------------------------
 def test_migrated_schema_is_exactly_the_declared_one(store: Store) -> None:
-    assert store.schema_revision() == store.head_revision() == "0001"
+    assert store.schema_revision() == store.head_revision() == "0002"
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
                                  metadata)
@@ -93,7 +93,7 @@ def test_concurrent_claims_have_exactly_one_winner(store: Store) -> None:
 
 def test_broadcast_payment_is_never_reclaimed(store: Store) -> None:
     store.claim_payment(payment(), "w1", timedelta(seconds=-1))
-    store.record_broadcast("k1", "w1", "0xtx", {"raw": "0x01"})
+    store.record_settlement("k1", "w1", {"raw": "0x01"}, "0xtx")
     # the lease is long gone, but a transaction may land: nobody may send another
     again = store.claim_payment(payment(), "w2", LEASE)
     assert not again.won
@@ -106,7 +106,22 @@ def test_expired_claim_without_broadcast_is_taken_over(store: Store) -> None:
     assert takeover.won and takeover.record.lease_owner == "alive"
     # the dead worker wakes up: it may no longer broadcast
     with pytest.raises(LeaseLost):
-        store.record_broadcast("k1", "dead", "0xtx", {})
+        store.record_settlement("k1", "dead", {}, "0xtx")
+
+
+def test_a_send_in_progress_is_never_reclaimed_only_taken_over(store: Store) -> None:
+    store.claim_payment(payment(), "w1", LEASE)
+    store.record_settlement("k1", "w1", {"relayer": "0xr"})  # sending, id not yet known
+    assert store.stale_payments() == []  # w1 still holds it
+    assert store.take_over("k1", "reconciler", LEASE) is None
+    store.release_lease("k1", "w1")  # w1 gave up (e.g. the RPC went away mid-send)
+    assert not store.claim_payment(payment(), "w2", LEASE).won
+    assert [p.payment_key for p in store.stale_payments()] == ["k1"]
+    taken = store.take_over("k1", "reconciler", LEASE)
+    assert taken is not None and taken.lease_owner == "reconciler"
+    assert taken.settlement == {"relayer": "0xr"}
+    assert store.take_over("k1", "other", LEASE) is None
+    assert store.stale_payments() == []
 
 
 def test_failed_before_broadcast_can_be_retried_but_settled_cannot(store: Store) -> None:
@@ -114,7 +129,7 @@ def test_failed_before_broadcast_can_be_retried_but_settled_cannot(store: Store)
     store.finish_payment("k1", "failed", error_reason="insufficient_funds", owner="w1")
     retry = store.claim_payment(payment(), "w2", LEASE)
     assert retry.won and retry.record.error_reason is None
-    store.record_broadcast("k1", "w2", "0xtx", {})
+    store.record_settlement("k1", "w2", {}, "0xtx")
     done = store.finish_payment("k1", "settled")
     assert done.status == "settled" and done.transaction == "0xtx"
     assert not store.claim_payment(payment(), "w3", LEASE).won
