@@ -60,6 +60,9 @@ def u64(value: int) -> bytes:
 # What each recorded instruction does, for the CU table (also the set a full
 # run must have measured before the table is rewritten).
 CU_ROWS = {
+    "noop (0 accounts)": "entrypoint: input parsing and dispatch",
+    "noop (10 accounts)": "entrypoint with 10 distinct accounts",
+    "noop (10 positions, 1 account)": "entrypoint with one account and 9 duplicates of it",
     "log_event": "sol_log_ ×1, sol_log_64_, sol_log_pubkey, sol_log_compute_units_, event via sol_log_data",
     "create_note": "find_program_address + CreateAccount CPI signed by the PDA + state init",
     "create_note (pre-funded PDA)": "find_program_address + Allocate and Assign CPIs signed by the PDA",
@@ -191,6 +194,17 @@ def create_note_accounts(env: Env, owner: Pubkey) -> list[AccountMeta]:
         AccountMeta(note_address(env, owner)[0], False, True),
         AccountMeta(SYSTEM_PROGRAM_ID, False, False),
     ]
+
+
+# --- entrypoint ---------------------------------------------------------------
+
+
+def test_noop_measures_the_entrypoint(env: Env) -> None:
+    env.record("noop (0 accounts)", env.call("noop", b"", []))
+    many = [AccountMeta(env.fund(1_000_000).pubkey(), False, i % 2 == 0) for i in range(10)]
+    env.record("noop (10 accounts)", env.call("noop", b"", many))
+    one = env.fund(1_000_000).pubkey()
+    env.record("noop (10 positions, 1 account)", env.call("noop", b"", [AccountMeta(one, False, True)] * 10))
 
 
 # --- logs and events -------------------------------------------------------

@@ -3,6 +3,7 @@
 //!
 //! | instruction | feature |
 //! |---|---|
+//! | `noop` | the entrypoint alone (input parsing for any accounts, dispatch) |
 //! | `log_event` | logs (text, numbers, key, compute units), an Anchor event |
 //! | `create_note` | PDA find + creation by System CPI signed with seeds, zero-copy state |
 //! | `find_pda` | PDA lookup, return data |

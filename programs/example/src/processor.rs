@@ -10,6 +10,7 @@ const fn disc(name: &str) -> u64 {
     u64::from_le_bytes(instruction_discriminator(name))
 }
 
+const NOOP: u64 = disc("noop");
 const LOG_EVENT: u64 = disc("log_event");
 const CREATE_NOTE: u64 = disc("create_note");
 const FIND_PDA: u64 = disc("find_pda");
@@ -27,6 +28,8 @@ const CLOSE_NOTE: u64 = disc("close_note");
 pub fn process_instruction(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     let (discriminator, args) = split_discriminator(data)?;
     match u64::from_le_bytes(*discriminator) {
+        // Entrypoint and dispatch only: what every instruction pays.
+        NOOP => Ok(()),
         LOG_EVENT => log_event::process(accounts, args),
         CREATE_NOTE => create_note::process(program_id, accounts, args),
         FIND_PDA => find_pda::process(program_id, args),
