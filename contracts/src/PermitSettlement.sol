@@ -54,6 +54,7 @@ contract PermitSettlement is EIP712 {
     /// @notice The token's `transferFrom` returned false.
     error TransferFailed();
 
+    /// @notice EIP-712 type hash of `PaymentIntent`.
     bytes32 public constant PAYMENT_INTENT_TYPEHASH = keccak256(
         "PaymentIntent(address token,address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
     );

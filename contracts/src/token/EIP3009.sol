@@ -27,12 +27,15 @@ abstract contract EIP3009 is ERC20, EIP712 {
     /// @notice `receiveWithAuthorization` must be called by the payee `payee`, not `caller`.
     error CallerNotPayee(address caller, address payee);
 
+    /// @notice EIP-712 type hash of `TransferWithAuthorization` (as FiatToken v2).
     bytes32 public constant TRANSFER_WITH_AUTHORIZATION_TYPEHASH = keccak256(
         "TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
     );
+    /// @notice EIP-712 type hash of `ReceiveWithAuthorization` (as FiatToken v2).
     bytes32 public constant RECEIVE_WITH_AUTHORIZATION_TYPEHASH = keccak256(
         "ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
     );
+    /// @notice EIP-712 type hash of `CancelAuthorization` (as FiatToken v2).
     bytes32 public constant CANCEL_AUTHORIZATION_TYPEHASH =
         keccak256("CancelAuthorization(address authorizer,bytes32 nonce)");
 

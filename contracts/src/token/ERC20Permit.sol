@@ -14,6 +14,7 @@ abstract contract ERC20Permit is ERC20, EIP712, IERC20Permit {
     /// @notice The permit's deadline has passed.
     error PermitExpired(uint256 deadline);
 
+    /// @notice EIP-712 type hash of the EIP-2612 `Permit`.
     bytes32 public constant PERMIT_TYPEHASH =
         keccak256("Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)");
 
