@@ -56,6 +56,8 @@ OPS = {
     13: ("u64 overflowing/saturating mul", [(64, False), (64, False)]),
     14: ("u128 shifts by a variable amount", [(128, False), (8, False)]),
     15: ("i8 checked div/rem", [(8, True), (8, True)]),
+    16: ("u128 checked add/sub, saturating, bit counts", [(128, False), (128, False)]),
+    17: ("core::fmt of u64/u128/i64/i128", [(64, False), (128, False), (64, True), (128, True)]),
 }
 
 

@@ -217,11 +217,16 @@ private:
     IRBuilder<> B(I);
     if (auto *BO = dyn_cast<BinaryOperator>(I)) {
       unsigned Bits = BO->getType()->getIntegerBitWidth();
-      if (Bits > 128) {
-        fail(F, Twine("integer arithmetic wider than 128 bits (i") + Twine(Bits) + ")");
+      Value *R;
+      if (Bits > 128 && Bits <= 256 && BO->getOpcode() == Instruction::Mul) {
+        R = lowerMul256(F, B, BO);
+      } else if (Bits > 128) {
+        fail(F, Twine("integer ") + BO->getOpcodeName() + " wider than 128 bits (i" +
+                    Twine(Bits) + ")");
         return;
+      } else {
+        R = Bits > 64 ? lowerWide(F, B, BO) : lowerSignedDiv(B, BO);
       }
-      Value *R = Bits > 64 ? lowerWide(F, B, BO) : lowerSignedDiv(B, BO);
       if (!R)
         return;
       BO->replaceAllUsesWith(R);
@@ -267,6 +272,23 @@ private:
       R = join(B, word(B, Buf, Rem ? 2 : 0), word(B, Buf, Rem ? 3 : 1));
     }
     return Ty == I128 ? R : B.CreateTrunc(R, Ty);
+  }
+
+  // 129..256-bit multiply (core's u128 formatting: a 128x128 multiply-high)
+  // through memory: __sbf_rt_mul256(a, b, out) on little-endian u64 words.
+  Value *lowerMul256(Function &F, IRBuilder<> &B, BinaryOperator *BO) {
+    Function *H = helper("__sbf_rt_mul256", F);
+    if (!H)
+      return nullptr;
+    Type *Ty = BO->getType();
+    IntegerType *I256 = Type::getIntNTy(Ctx, 256);
+    auto *A = entryAlloca(F, I256, "sbf.a");
+    auto *C = entryAlloca(F, I256, "sbf.b");
+    auto *Out = entryAlloca(F, I256, "sbf.out");
+    B.CreateStore(B.CreateZExtOrTrunc(BO->getOperand(0), I256), A);
+    B.CreateStore(B.CreateZExtOrTrunc(BO->getOperand(1), I256), C);
+    B.CreateCall(H, {A, C, Out});
+    return B.CreateTrunc(B.CreateLoad(I256, Out), Ty);
   }
 
   // A 128-bit shift by S < 128 from 64-bit shifts by S mod 64, all amounts

@@ -90,6 +90,29 @@ KEEP void __sbf_rt_mul128(u64 alo, u64 ahi, u64 blo, u64 bhi, u64 *out) {
     out[1] = hi + alo * bhi + ahi * blo;
 }
 
+/* out[0..4] = low 256 bits of a[0..4] * b[0..4] (little-endian words).
+ * core's u128 formatting divides by 10^k through a 256-bit multiply-high. */
+KEEP void __sbf_rt_mul256(const u64 *a, const u64 *b, u64 *out) {
+    u64 r[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
+        if (a[i] == 0)
+            continue;
+        u64 carry = 0;
+        for (int j = 0; i + j < 4; j++) {
+            u64 lo;
+            u64 hi = mul_wide(a[i], b[j], &lo);
+            /* a*b + r + carry < 2^128: the high word cannot overflow */
+            u64 t = r[i + j] + lo;
+            hi += t < lo;
+            u64 t2 = t + carry;
+            hi += t2 < t;
+            r[i + j] = t2;
+            carry = hi;
+        }
+    }
+    out[0] = r[0]; out[1] = r[1]; out[2] = r[2]; out[3] = r[3];
+}
+
 /* out[0..2] = low 128 bits of a * b (unsigned); returns 1 on overflow. */
 KEEP u64 __sbf_rt_umulo128(u64 alo, u64 ahi, u64 blo, u64 bhi, u64 *out) {
     u64 lo, cross_lo, cross_hi, overflow = 0;

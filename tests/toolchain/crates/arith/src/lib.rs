@@ -26,6 +26,8 @@ pub mod op {
     pub const U64_OVERFLOWING_MUL: u8 = 13;
     pub const U128_SHIFTS: u8 = 14;
     pub const I8_DIVREM: u8 = 15;
+    pub const U128_ADD_SUB_BITS: u8 = 16;
+    pub const FORMAT: u8 = 17;
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -184,9 +186,42 @@ pub fn dispatch(input: &[u8], out: &mut [u8]) -> Option<usize> {
             w.opt(a.checked_div(b).map(i8::to_le_bytes))?;
             w.opt(a.checked_rem(b).map(i8::to_le_bytes))?;
         }
+        op::U128_ADD_SUB_BITS => {
+            let (a, b) = (r.u128()?, r.u128()?);
+            w.opt(a.checked_add(b).map(u128::to_le_bytes))?;
+            w.opt(a.checked_sub(b).map(u128::to_le_bytes))?;
+            w.put(&a.saturating_sub(b).to_le_bytes())?;
+            w.put(&(a as i128).saturating_add(b as i128).to_le_bytes())?;
+            w.put(&[a.leading_zeros() as u8, a.trailing_zeros() as u8, b.count_ones() as u8])?;
+            w.put(&(a as i128).unsigned_abs().to_le_bytes())?;
+        }
+        op::FORMAT => {
+            // core::fmt: trait objects (callx through vtables in .rodata) and
+            // the u128 digit loop
+            let (a, b, c, d) = (r.u64()?, r.u128()?, r.i64()?, r.i128()?);
+            use core::fmt::Write as _;
+            let mut text = Text { buf: [0; 160], len: 0 };
+            write!(text, "{a}|{b:x}|{c}|{d:?}|{b}").ok()?;
+            w.put(&text.buf[..text.len])?;
+        }
         _ => return None,
     }
     Some(w.len)
+}
+
+/// A fixed buffer that `core::fmt` writes into.
+struct Text {
+    buf: [u8; 160],
+    len: usize,
+}
+
+impl core::fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
 }
 
 /// Host entry for the differential harness (ctypes): returns the reply
