@@ -50,6 +50,7 @@ MAX_SLOT_HASHES = 512  # SlotHashes sysvar entries (address lookup tables read i
 LAMPORTS_PER_SIGNATURE = 5000
 DEFAULT_CU_PER_INSTRUCTION = 200_000
 MAX_CU_LIMIT = 1_400_000
+MAX_WARP_SECONDS = 10 * 365 * 24 * 3600  # far enough for any timeout a test needs
 
 DEVNET_GENESIS_HASH = "EtWTRABZaYq6iMfeYKouRu166VU2xqa1wcaWoxPkrZBG"
 
@@ -279,8 +280,8 @@ class Chain:
 
     def warp(self, seconds: float) -> list[int]:
         """Move the clock forward: slots, Clock sysvar and blockhash expiry follow."""
-        if seconds < 0:
-            raise ValueError("cannot warp backwards")
+        if not 0 <= seconds <= MAX_WARP_SECONDS:  # also rejects NaN
+            raise ValueError(f"warp seconds must be within 0..{MAX_WARP_SECONDS}, not {seconds!r}")
         self.warp_seconds += seconds
         return self.tick()
 

@@ -27,9 +27,13 @@ def as_str(value: Any, name: str) -> str:
     return value
 
 
+U64_MAX = 2**64 - 1
+
+
 def as_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise invalid_params(f"invalid type for `{name}`: expected an unsigned integer, got {value!r}")
+    """A u64 parameter (slots, lamports, sizes are u64 in the validator)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= U64_MAX:
+        raise invalid_params(f"invalid value for `{name}`: expected a u64 integer, got {value!r}")
     return value
 
 
@@ -37,7 +41,7 @@ def as_pubkey(value: Any, name: str = "pubkey") -> Pubkey:
     text = as_str(value, name)
     try:
         return Pubkey.from_string(text)
-    except ValueError:
+    except Exception:  # solders' parse errors are not ValueError subclasses
         raise invalid_param(f"{name} is not a valid base58 public key: {text!r}") from None
 
 
@@ -45,7 +49,7 @@ def as_signature(value: Any) -> Signature:
     text = as_str(value, "signature")
     try:
         return Signature.from_string(text)
-    except ValueError:
+    except Exception:  # solders' parse errors are not ValueError subclasses
         raise invalid_param(f"not a valid base58 signature: {text!r}") from None
 
 
@@ -53,7 +57,7 @@ def as_hash(value: Any, name: str) -> Hash:
     text = as_str(value, name)
     try:
         return Hash.from_string(text)
-    except ValueError:
+    except Exception:  # solders' parse errors are not ValueError subclasses
         raise invalid_param(f"{name} is not a valid base58 hash: {text!r}") from None
 
 
