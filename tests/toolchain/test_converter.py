@@ -231,3 +231,27 @@ def test_output_layout_is_what_the_loader_expects(tmp_path):
             assert rel["r_info_type"] == 8 and insn.opc == bpf.LDDW
             high = bpf.Insn.decode(code, rel["r_offset"] - text["sh_offset"] + 8).imm
             assert high == 1  # 0x1_0000_0000 + offset
+
+
+def test_llvm_trap_aborts_the_program(tmp_path):
+    """llvm.trap becomes a call to __bpf_trap, which the converter maps to the
+    `abort` syscall: the instruction fails instead of running on."""
+    result = convert(llc(tmp_path, """
+declare void @llvm.trap()
+define i64 @entrypoint(ptr %input) {
+  %n = load i64, ptr %input
+  %c = icmp eq i64 %n, 0
+  br i1 %c, label %t, label %ok
+t:
+  call void @llvm.trap()
+  unreachable
+ok:
+  ret i64 0
+}
+"""), "trap.o")
+    assert result.syscalls == ["abort"]
+    so = tmp_path / "trap.so"
+    so.write_bytes(result.data)
+    outcome = SbfProgram(so).invoke(b"")  # no accounts: the count read is 0 -> trap
+    assert not outcome.ok
+    assert outcome.logs[-1].endswith("failed: SBF program panicked"), outcome.logs  # SyscallAbort

@@ -2,7 +2,7 @@
 //!
 //! It talks to the runtime directly (the `entrypoint` symbol and the
 //! `sol_log_` syscall) so the toolchain can be tested without programs/sdk.
-#![no_std]
+#![cfg_attr(target_arch = "bpf", no_std)]
 
 #[cfg(target_arch = "bpf")]
 extern "C" {
