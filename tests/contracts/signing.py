@@ -76,7 +76,9 @@ class Signature:
         return self.v, self.r, self.s
 
 
-def sign(key: LocalAccount, domain: Domain, primary_type: str, message: dict[str, Any]) -> Signature:
+def sign(
+    key: LocalAccount, domain: Domain, primary_type: str, message: dict[str, Any]
+) -> Signature:
     signed = Account.sign_typed_data(
         key.key, domain.as_dict(), {primary_type: TYPES[primary_type]}, message
     )
@@ -105,7 +107,9 @@ class Authorization:
     def message(self) -> dict[str, Any]:
         return dict(zip(["from", "to", "value", "validAfter", "validBefore", "nonce"], self.args))
 
-    def sign(self, key: LocalAccount, domain: Domain, primary_type: str = "TransferWithAuthorization") -> Signature:
+    def sign(
+        self, key: LocalAccount, domain: Domain, primary_type: str = "TransferWithAuthorization"
+    ) -> Signature:
         return sign(key, domain, primary_type, self.message())
 
 
@@ -123,7 +127,15 @@ class Intent:
 
     @property
     def tuple(self) -> tuple[Any, ...]:
-        return (self.token, self.from_, self.to, self.value, self.valid_after, self.valid_before, self.nonce)
+        return (
+            self.token,
+            self.from_,
+            self.to,
+            self.value,
+            self.valid_after,
+            self.valid_before,
+            self.nonce,
+        )
 
     def sign(self, key: LocalAccount, domain: Domain) -> Signature:
         names = ["token", "from", "to", "value", "validAfter", "validBefore", "nonce"]
@@ -131,9 +143,21 @@ class Intent:
 
 
 def sign_permit(
-    key: LocalAccount, domain: Domain, owner: str, spender: str, value: int, nonce: int, deadline: int
+    key: LocalAccount,
+    domain: Domain,
+    owner: str,
+    spender: str,
+    value: int,
+    nonce: int,
+    deadline: int,
 ) -> Signature:
-    message = {"owner": owner, "spender": spender, "value": value, "nonce": nonce, "deadline": deadline}
+    message = {
+        "owner": owner,
+        "spender": spender,
+        "value": value,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
     return sign(key, domain, "Permit", message)
 
 

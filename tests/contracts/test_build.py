@@ -38,7 +38,9 @@ def write(root: Path, rel: str, text: str) -> Path:
 
 
 def test_wrapper_prints_a_native_solc_version() -> None:
-    out = subprocess.run([str(SOLC), "--version"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(SOLC), "--version"], capture_output=True, text=True, check=True
+    ).stdout
     lines = out.splitlines()
     assert lines[0] == "solc, the solidity compiler commandline interface"
     assert lines[1].startswith(f"Version: {get_settings().solc_version}+commit.")
@@ -55,12 +57,19 @@ def test_py_solc_x_drives_the_wrapper(tmp_path: Path) -> None:
     wrapper reads from the filesystem under --base-path."""
     write(tmp_path, "lib/Counter.sol", GOOD)
     assert solcx.wrapper.get_solc_version(SOLC) == Version(get_settings().solc_version)
-    source = '// SPDX-License-Identifier: Apache-2.0\npragma solidity ^0.8.24;\nimport "lib/Counter.sol";\n' \
-             "contract Twice is Counter {}\n"
+    source = (
+        '// SPDX-License-Identifier: Apache-2.0\npragma solidity ^0.8.24;\nimport "lib/Counter.sol";\n'
+        "contract Twice is Counter {}\n"
+    )
     output = solcx.compile_standard(
-        {"language": "Solidity", "sources": {"Twice.sol": {"content": source}},
-         "settings": {"outputSelection": {"*": {"*": ["abi", "evm.methodIdentifiers"]}}}},
-        solc_binary=SOLC, base_path=tmp_path, allow_paths=tmp_path,
+        {
+            "language": "Solidity",
+            "sources": {"Twice.sol": {"content": source}},
+            "settings": {"outputSelection": {"*": {"*": ["abi", "evm.methodIdentifiers"]}}},
+        },
+        solc_binary=SOLC,
+        base_path=tmp_path,
+        allow_paths=tmp_path,
     )
     assert output["contracts"]["Twice.sol"]["Twice"]["evm"]["methodIdentifiers"] == {
         sig: keccak(text=sig)[:4].hex() for sig in ("bump()", "count()")
@@ -69,12 +78,18 @@ def test_py_solc_x_drives_the_wrapper(tmp_path: Path) -> None:
 
 def test_wrapper_refuses_imports_outside_allowed_paths(tmp_path: Path) -> None:
     outside = write(tmp_path / "outside", "Secret.sol", GOOD)
-    source = f'// SPDX-License-Identifier: Apache-2.0\npragma solidity ^0.8.24;\nimport "{outside}";\n'
+    source = (
+        f'// SPDX-License-Identifier: Apache-2.0\npragma solidity ^0.8.24;\nimport "{outside}";\n'
+    )
     with pytest.raises(solcx.exceptions.SolcError, match="outside of allowed directories"):
         solcx.compile_standard(
-            {"language": "Solidity", "sources": {"A.sol": {"content": source}},
-             "settings": {"outputSelection": {"*": {"*": ["abi"]}}}},
-            solc_binary=SOLC, base_path=tmp_path / "base",
+            {
+                "language": "Solidity",
+                "sources": {"A.sol": {"content": source}},
+                "settings": {"outputSelection": {"*": {"*": ["abi"]}}},
+            },
+            solc_binary=SOLC,
+            base_path=tmp_path / "base",
         )
 
 
@@ -89,14 +104,27 @@ def test_project_build_writes_artifacts() -> None:
         for code in (data["bytecode"], data["deployedBytecode"]):
             assert code.startswith("0x") and len(code) > 1000 and bytes.fromhex(code[2:])
     usdc = load_artifact("FiatTokenUSDC")
-    assert usdc.method_identifiers["transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)"]
+    assert usdc.method_identifiers[
+        "transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)"
+    ]
     assert {i["name"] for i in usdc.abi if i["type"] == "error"} >= {
-        "InvalidSignature", "AuthorizationExpired", "AuthorizationNotYetValid", "AuthorizationAlreadyUsed",
-        "AuthorizationAlreadyCanceled", "CallerNotPayee", "PermitExpired", "AlreadyInitialized", "NotMinter",
+        "InvalidSignature",
+        "AuthorizationExpired",
+        "AuthorizationNotYetValid",
+        "AuthorizationAlreadyUsed",
+        "AuthorizationAlreadyCanceled",
+        "CallerNotPayee",
+        "PermitExpired",
+        "AlreadyInitialized",
+        "NotMinter",
     }
     settlement = load_artifact("PermitSettlement")
     assert {i["name"] for i in settlement.abi if i["type"] == "error"} >= {
-        "IntentExpired", "IntentNotYetValid", "IntentUsed", "InvalidSignature", "InsufficientAllowance",
+        "IntentExpired",
+        "IntentNotYetValid",
+        "IntentUsed",
+        "InvalidSignature",
+        "InsufficientAllowance",
     }
 
 
@@ -121,7 +149,10 @@ def test_second_build_compiles_nothing_until_a_source_changes(tmp_path: Path) ->
 
     source.write_text(GOOD.replace("count += 1", "count += 2"))
     third = build_contracts(src, out)
-    assert not third.cached and third.artifacts["Counter"].bytecode != first.artifacts["Counter"].bytecode
+    assert (
+        not third.cached
+        and third.artifacts["Counter"].bytecode != first.artifacts["Counter"].bytecode
+    )
 
     artifact.unlink()  # a missing output forces a build even with unchanged sources
     assert not build_contracts(src, out).cached and artifact.is_file()
@@ -140,7 +171,11 @@ def test_removed_contract_loses_its_artifact(tmp_path: Path) -> None:
 def test_compile_error_names_file_and_line(tmp_path: Path) -> None:
     src = tmp_path / "src"
     write(src, "Counter.sol", GOOD)
-    bad = write(src, "nested/Broken.sol", GOOD.replace("Counter", "Broken").replace("count += 1;", "count += ;"))
+    bad = write(
+        src,
+        "nested/Broken.sol",
+        GOOD.replace("Counter", "Broken").replace("count += 1;", "count += ;"),
+    )
 
     with pytest.raises(BuildError) as info:
         build_contracts(src, tmp_path / "out")
@@ -155,7 +190,9 @@ def test_duplicate_contract_names_are_an_error(tmp_path: Path) -> None:
     src = tmp_path / "src"
     write(src, "a/Counter.sol", GOOD)
     write(src, "b/Counter.sol", GOOD)
-    with pytest.raises(BuildError, match=r"'Counter' is defined in both .*a/Counter.sol and .*b/Counter.sol"):
+    with pytest.raises(
+        BuildError, match=r"'Counter' is defined in both .*a/Counter.sol and .*b/Counter.sol"
+    ):
         build_contracts(src, tmp_path / "out")
 
 

@@ -21,8 +21,15 @@ CANCEL_BYTES = "cancelAuthorization(address,bytes32,bytes)"
 VALUE = 1_250_000  # 1.25 USDC
 
 
-def authorization(world: World, *, from_: str | None = None, to: str | None = None,
-                  value: int = VALUE, valid_after: int = 0, valid_before: int | None = None) -> Authorization:
+def authorization(
+    world: World,
+    *,
+    from_: str | None = None,
+    to: str | None = None,
+    value: int = VALUE,
+    valid_after: int = 0,
+    valid_before: int | None = None,
+) -> Authorization:
     return Authorization(
         from_=from_ or world.payer.address,
         to=to or world.payee.address,
@@ -35,7 +42,11 @@ def authorization(world: World, *, from_: str | None = None, to: str | None = No
 
 def submit(world: World, auth: Authorization, signature, *, fn: str = TRANSFER_VRS, sender=None):
     """Send the authorization from the relayer (or `sender`) with the given overload."""
-    args = (*auth.args, *signature.vrs) if fn.endswith("bytes32,bytes32)") else (*auth.args, signature.packed)
+    args = (
+        (*auth.args, *signature.vrs)
+        if fn.endswith("bytes32,bytes32)")
+        else (*auth.args, signature.packed)
+    )
     call = world.usdc.get_function_by_signature(fn)(*args)
     return world.chain.send(call, sender or world.relayer)
 
@@ -50,37 +61,50 @@ def used(world: World, auth: Authorization) -> bool:
 @pytest.mark.parametrize("fn", [TRANSFER_VRS, TRANSFER_BYTES])
 def test_transfer_with_authorization_moves_value_and_uses_nonce(world: World, fn: str) -> None:
     auth = authorization(world)
-    before = world.balances(world.usdc, world.payer.address, world.payee.address, world.relayer.address)
+    before = world.balances(
+        world.usdc, world.payer.address, world.payee.address, world.relayer.address
+    )
     assert not used(world, auth)
 
-    receipt = submit(world, auth, auth.sign(world.payer, world.token_domain("FiatTokenUSDC")), fn=fn)
+    receipt = submit(
+        world, auth, auth.sign(world.payer, world.token_domain("FiatTokenUSDC")), fn=fn
+    )
 
-    after = world.balances(world.usdc, world.payer.address, world.payee.address, world.relayer.address)
+    after = world.balances(
+        world.usdc, world.payer.address, world.payee.address, world.relayer.address
+    )
     assert after == [before[0] - VALUE, before[1] + VALUE, before[2]]
     assert used(world, auth)
     used_events = world.chain.events(world.usdc, "AuthorizationUsed", receipt)
     assert [(e.args.authorizer, e.args.nonce) for e in used_events] == [(auth.from_, auth.nonce)]
     transfers = world.chain.events(world.usdc, "Transfer", receipt)
-    assert [(e.args["from"], e.args.to, e.args.value) for e in transfers] == [(auth.from_, auth.to, VALUE)]
+    assert [(e.args["from"], e.args.to, e.args.value) for e in transfers] == [
+        (auth.from_, auth.to, VALUE)
+    ]
 
 
 @pytest.mark.parametrize("fn", [RECEIVE_VRS, RECEIVE_BYTES])
 def test_receive_with_authorization_by_payee(world: World, fn: str) -> None:
     auth = authorization(world)
-    signature = auth.sign(world.payer, world.token_domain("FiatTokenUSDC"), "ReceiveWithAuthorization")
+    signature = auth.sign(
+        world.payer, world.token_domain("FiatTokenUSDC"), "ReceiveWithAuthorization"
+    )
     before = world.balances(world.usdc, world.payer.address, world.payee.address)
 
     submit(world, auth, signature, fn=fn, sender=world.payee)
 
     assert world.balances(world.usdc, world.payer.address, world.payee.address) == [
-        before[0] - VALUE, before[1] + VALUE,
+        before[0] - VALUE,
+        before[1] + VALUE,
     ]
     assert used(world, auth)
 
 
 def test_receive_with_authorization_by_anyone_else_is_refused(world: World) -> None:
     auth = authorization(world)
-    signature = auth.sign(world.payer, world.token_domain("FiatTokenUSDC"), "ReceiveWithAuthorization")
+    signature = auth.sign(
+        world.payer, world.token_domain("FiatTokenUSDC"), "ReceiveWithAuthorization"
+    )
     before = world.balances(world.usdc, world.payer.address, world.payee.address)
 
     error = reverts(lambda: submit(world, auth, signature, fn=RECEIVE_VRS, sender=world.relayer))
@@ -97,7 +121,8 @@ def test_transfer_signature_cannot_be_used_as_receive(world: World) -> None:
     signature = auth.sign(world.payer, world.token_domain("FiatTokenUSDC"))  # Transfer type
 
     assert reverts(lambda: submit(world, auth, signature, fn=RECEIVE_VRS, sender=world.payee)) == (
-        "InvalidSignature", (),
+        "InvalidSignature",
+        (),
     )
 
 
@@ -106,7 +131,11 @@ def test_cancel_authorization_blocks_the_transfer(world: World, fn: str) -> None
     auth = authorization(world)
     domain = world.token_domain("FiatTokenUSDC")
     cancel = sign_cancel(world.payer, domain, auth.from_, auth.nonce)
-    args = (auth.from_, auth.nonce, *cancel.vrs) if fn == CANCEL_VRS else (auth.from_, auth.nonce, cancel.packed)
+    args = (
+        (auth.from_, auth.nonce, *cancel.vrs)
+        if fn == CANCEL_VRS
+        else (auth.from_, auth.nonce, cancel.packed)
+    )
 
     receipt = world.chain.send(world.usdc.get_function_by_signature(fn)(*args), world.relayer)
 
@@ -123,9 +152,12 @@ def test_cancel_needs_the_authorizers_signature(world: World) -> None:
     auth = authorization(world)
     forged = sign_cancel(world.mallory, world.token_domain("FiatTokenUSDC"), auth.from_, auth.nonce)
 
-    error = reverts(lambda: world.chain.send(
-        world.usdc.get_function_by_signature(CANCEL_VRS)(auth.from_, auth.nonce, *forged.vrs), world.mallory
-    ))
+    error = reverts(
+        lambda: world.chain.send(
+            world.usdc.get_function_by_signature(CANCEL_VRS)(auth.from_, auth.nonce, *forged.vrs),
+            world.mallory,
+        )
+    )
 
     assert error == ("InvalidSignature", ())
     assert not used(world, auth)
@@ -137,17 +169,28 @@ def test_used_authorization_cannot_be_cancelled(world: World) -> None:
     submit(world, auth, auth.sign(world.payer, domain))
     cancel = sign_cancel(world.payer, domain, auth.from_, auth.nonce)
 
-    error = reverts(lambda: world.chain.send(
-        world.usdc.get_function_by_signature(CANCEL_VRS)(auth.from_, auth.nonce, *cancel.vrs), world.payer
-    ))
+    error = reverts(
+        lambda: world.chain.send(
+            world.usdc.get_function_by_signature(CANCEL_VRS)(auth.from_, auth.nonce, *cancel.vrs),
+            world.payer,
+        )
+    )
     assert error == ("AuthorizationAlreadyUsed", (auth.from_, auth.nonce))
 
 
 # --- attacks: each fails with its own error and moves nothing ------------------------
 
 
-def assert_refused(world: World, auth: Authorization, signature, expected: tuple, *, fn: str = TRANSFER_VRS) -> None:
-    holders = (auth.from_, auth.to, world.payee.address, world.mallory.address, world.relayer.address)
+def assert_refused(
+    world: World, auth: Authorization, signature, expected: tuple, *, fn: str = TRANSFER_VRS
+) -> None:
+    holders = (
+        auth.from_,
+        auth.to,
+        world.payee.address,
+        world.mallory.address,
+        world.relayer.address,
+    )
     before = world.balances(world.usdc, *holders)
     supply = world.usdc.functions.totalSupply().call()
 
@@ -193,8 +236,14 @@ def test_wrong_recipient(world: World) -> None:
     """A relayer who swaps the payee for itself invalidates the signature."""
     signed = authorization(world)
     signature = signed.sign(world.payer, world.token_domain("FiatTokenUSDC"))
-    redirected = Authorization(signed.from_, world.mallory.address, signed.value, signed.valid_after,
-                               signed.valid_before, signed.nonce)
+    redirected = Authorization(
+        signed.from_,
+        world.mallory.address,
+        signed.value,
+        signed.valid_after,
+        signed.valid_before,
+        signed.nonce,
+    )
 
     assert_refused(world, redirected, signature, ("InvalidSignature", ()))
 
@@ -202,8 +251,14 @@ def test_wrong_recipient(world: World) -> None:
 def test_wrong_value(world: World) -> None:
     signed = authorization(world)
     signature = signed.sign(world.payer, world.token_domain("FiatTokenUSDC"))
-    inflated = Authorization(signed.from_, signed.to, signed.value * 100, signed.valid_after,
-                             signed.valid_before, signed.nonce)
+    inflated = Authorization(
+        signed.from_,
+        signed.to,
+        signed.value * 100,
+        signed.valid_after,
+        signed.valid_before,
+        signed.nonce,
+    )
 
     assert_refused(world, inflated, signature, ("InvalidSignature", ()))
 
@@ -246,7 +301,9 @@ def test_insufficient_balance(world: World) -> None:
     auth = authorization(world, value=balance + 1)
     signature = auth.sign(world.payer, world.token_domain("FiatTokenUSDC"))
 
-    assert_refused(world, auth, signature, ("ERC20InsufficientBalance", (auth.from_, balance, balance + 1)))
+    assert_refused(
+        world, auth, signature, ("ERC20InsufficientBalance", (auth.from_, balance, balance + 1))
+    )
     assert not used(world, auth), "a failed transfer must not burn the nonce"
 
 
@@ -262,7 +319,8 @@ def test_smart_wallet_authorization(world: World, fn: str) -> None:
     submit(world, auth, signature, fn=fn)
 
     assert world.balances(world.usdc, world.wallet.address, world.payee.address) == [
-        before[0] - VALUE, before[1] + VALUE,
+        before[0] - VALUE,
+        before[1] + VALUE,
     ]
 
 

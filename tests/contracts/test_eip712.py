@@ -22,7 +22,9 @@ BSC_USD1 = "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d"
 
 def separator(domain: Domain) -> bytes:
     """hashStruct(EIP712Domain) as eth-account computes it."""
-    signable = encode_typed_data(domain.as_dict(), {"X": [{"name": "x", "type": "uint256"}]}, {"x": 0})
+    signable = encode_typed_data(
+        domain.as_dict(), {"X": [{"name": "x", "type": "uint256"}]}, {"x": 0}
+    )
     return signable.header
 
 
@@ -31,7 +33,15 @@ def eip712_domain(contract) -> tuple:
 
 
 def expected_domain(domain: Domain) -> tuple:
-    return (b"\x0f", domain.name, domain.version, domain.chain_id, domain.verifying_contract, b"\0" * 32, [])
+    return (
+        b"\x0f",
+        domain.name,
+        domain.version,
+        domain.chain_id,
+        domain.verifying_contract,
+        b"\0" * 32,
+        [],
+    )
 
 
 @pytest.mark.parametrize("token", list(TOKENS))
@@ -55,8 +65,14 @@ def test_domain_follows_a_chain_id_change(world: World) -> None:
     assert eip712_domain(world.usdc) == expected_domain(domain_56)
     assert world.usdc.functions.DOMAIN_SEPARATOR().call() == separator(domain_56)
 
-    auth = Authorization(world.payer.address, world.payee.address, 10, 0, world.chain.timestamp() + 600,
-                         random_nonce())
+    auth = Authorization(
+        world.payer.address,
+        world.payee.address,
+        10,
+        0,
+        world.chain.timestamp() + 600,
+        random_nonce(),
+    )
     stale = auth.sign(world.payer, world.token_domain("FiatTokenUSDC", chain_id=CHAIN_ID))
     call = lambda sig: world.usdc.get_function_by_signature(TRANSFER_VRS)(*auth.args, *sig.vrs)  # noqa: E731
     assert reverts(lambda: world.chain.send(call(stale), world.relayer)) == ("InvalidSignature", ())
@@ -66,13 +82,18 @@ def test_domain_follows_a_chain_id_change(world: World) -> None:
 
 @pytest.mark.parametrize("code_from", ["artifact", "deployed"])
 @pytest.mark.parametrize(("token", "address"), [("FiatTokenUSDC", BASE_USDC), ("USD1", BSC_USD1)])
-def test_token_works_at_its_mainnet_address(world: World, token: str, address: str, code_from: str) -> None:
+def test_token_works_at_its_mainnet_address(
+    world: World, token: str, address: str, code_from: str
+) -> None:
     """What localnet does with anvil_setCode: the runtime code alone, without constructor
     storage, at another address. Either solc's deployedBytecode (immutables left zero) or
     the code of a deployed instance (immutables naming the original address) must give a
     working token whose domain names the new address."""
-    code = (bytes.fromhex(load_artifact(token).deployed_bytecode[2:]) if code_from == "artifact"
-            else bytes(world.chain.w3.eth.get_code(world.tokens[token].address)))
+    code = (
+        bytes.fromhex(load_artifact(token).deployed_bytecode[2:])
+        if code_from == "artifact"
+        else bytes(world.chain.w3.eth.get_code(world.tokens[token].address))
+    )
     world.chain.set_code(address, code)
     placed = world.chain.at(token, address)
     name, version, _, decimals = TOKENS[token]
@@ -85,15 +106,27 @@ def test_token_works_at_its_mainnet_address(world: World, token: str, address: s
     assert placed.functions.DOMAIN_SEPARATOR().call() == separator(domain)
 
     deadline = world.chain.timestamp() + 600
-    permit = sign_permit(world.payer, domain, world.payer.address, world.relayer.address, 77, 0, deadline)
-    world.chain.send(placed.functions.permit(world.payer.address, world.relayer.address, 77, deadline,
-                                             *permit.vrs), world.relayer)
+    permit = sign_permit(
+        world.payer, domain, world.payer.address, world.relayer.address, 77, 0, deadline
+    )
+    world.chain.send(
+        placed.functions.permit(
+            world.payer.address, world.relayer.address, 77, deadline, *permit.vrs
+        ),
+        world.relayer,
+    )
     assert placed.functions.allowance(world.payer.address, world.relayer.address).call() == 77
 
     if token == "FiatTokenUSDC":
-        auth = Authorization(world.payer.address, world.payee.address, 5, 0, deadline, random_nonce())
-        world.chain.send(placed.get_function_by_signature(TRANSFER_VRS)(
-            *auth.args, *auth.sign(world.payer, domain).vrs), world.relayer)
+        auth = Authorization(
+            world.payer.address, world.payee.address, 5, 0, deadline, random_nonce()
+        )
+        world.chain.send(
+            placed.get_function_by_signature(TRANSFER_VRS)(
+                *auth.args, *auth.sign(world.payer, domain).vrs
+            ),
+            world.relayer,
+        )
         assert placed.functions.balanceOf(world.payee.address).call() == 5
 
 
@@ -102,13 +135,19 @@ def test_typehashes_match_fiattoken_v2(world: World) -> None:
     usdc = world.usdc.functions
     assert usdc.TRANSFER_WITH_AUTHORIZATION_TYPEHASH().call() == keccak(
         text="TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,"
-             "uint256 validBefore,bytes32 nonce)")
+        "uint256 validBefore,bytes32 nonce)"
+    )
     assert usdc.RECEIVE_WITH_AUTHORIZATION_TYPEHASH().call() == keccak(
         text="ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,"
-             "uint256 validBefore,bytes32 nonce)")
-    assert usdc.CANCEL_AUTHORIZATION_TYPEHASH().call() == keccak(text="CancelAuthorization(address authorizer,bytes32 nonce)")
+        "uint256 validBefore,bytes32 nonce)"
+    )
+    assert usdc.CANCEL_AUTHORIZATION_TYPEHASH().call() == keccak(
+        text="CancelAuthorization(address authorizer,bytes32 nonce)"
+    )
     assert usdc.PERMIT_TYPEHASH().call() == keccak(
-        text="Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)")
+        text="Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
+    )
     assert world.settlement.functions.PAYMENT_INTENT_TYPEHASH().call() == keccak(
         text="PaymentIntent(address token,address from,address to,uint256 value,uint256 validAfter,"
-             "uint256 validBefore,bytes32 nonce)")
+        "uint256 validBefore,bytes32 nonce)"
+    )

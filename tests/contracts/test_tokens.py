@@ -18,7 +18,10 @@ def test_metadata(world: World, token: str) -> None:
     name, version, symbol, decimals = TOKENS[token]
     f = world.tokens[token].functions
     assert (f.name().call(), f.symbol().call(), f.decimals().call(), f.version().call()) == (
-        name, symbol, decimals, version,
+        name,
+        symbol,
+        decimals,
+        version,
     )
 
 
@@ -26,22 +29,34 @@ def test_transfer(world: World) -> None:
     usdc = world.usdc
     before = world.balances(usdc, world.payer.address, world.payee.address)
     receipt = world.chain.send(usdc.functions.transfer(world.payee.address, 42), world.payer)
-    assert world.balances(usdc, world.payer.address, world.payee.address) == [before[0] - 42, before[1] + 42]
+    assert world.balances(usdc, world.payer.address, world.payee.address) == [
+        before[0] - 42,
+        before[1] + 42,
+    ]
     [event] = world.chain.events(usdc, "Transfer", receipt)
-    assert (event.args["from"], event.args.to, event.args.value) == (world.payer.address, world.payee.address, 42)
+    assert (event.args["from"], event.args.to, event.args.value) == (
+        world.payer.address,
+        world.payee.address,
+        42,
+    )
 
 
 def test_transfer_refusals(world: World) -> None:
     usdc, payer = world.usdc, world.payer
     balance = usdc.functions.balanceOf(payer.address).call()
-    assert reverts(lambda: world.chain.send(usdc.functions.transfer(world.payee.address, balance + 1), payer)) == (
-        "ERC20InsufficientBalance", (payer.address, balance, balance + 1),
+    assert reverts(
+        lambda: world.chain.send(usdc.functions.transfer(world.payee.address, balance + 1), payer)
+    ) == (
+        "ERC20InsufficientBalance",
+        (payer.address, balance, balance + 1),
     )
     assert reverts(lambda: world.chain.send(usdc.functions.transfer(ZERO, 1), payer)) == (
-        "ERC20InvalidReceiver", (ZERO,),
+        "ERC20InvalidReceiver",
+        (ZERO,),
     )
     assert reverts(lambda: world.chain.send(usdc.functions.approve(ZERO, 1), payer)) == (
-        "ERC20InvalidSpender", (ZERO,),
+        "ERC20InvalidSpender",
+        (ZERO,),
     )
     assert usdc.functions.balanceOf(payer.address).call() == balance
 
@@ -51,9 +66,11 @@ def test_allowance_is_spent_and_unlimited_allowance_is_kept(world: World) -> Non
     world.chain.send(usdm.functions.approve(spender.address, 100), payer)
     world.chain.send(usdm.functions.transferFrom(payer.address, world.payee.address, 60), spender)
     assert usdm.functions.allowance(payer.address, spender.address).call() == 40
-    assert reverts(lambda: world.chain.send(
-        usdm.functions.transferFrom(payer.address, world.payee.address, 41), spender
-    )) == ("ERC20InsufficientAllowance", (spender.address, 40, 41))
+    assert reverts(
+        lambda: world.chain.send(
+            usdm.functions.transferFrom(payer.address, world.payee.address, 41), spender
+        )
+    ) == ("ERC20InsufficientAllowance", (spender.address, 40, 41))
 
     world.chain.send(usdm.functions.approve(spender.address, MAX), payer)
     world.chain.send(usdm.functions.transferFrom(payer.address, world.payee.address, 60), spender)
@@ -65,8 +82,11 @@ def test_initialize_only_once(world: World, token: str) -> None:
     contract = world.tokens[token]
     assert contract.functions.minter().call() == world.minter.address
     for caller in (world.minter, world.mallory):
-        assert reverts(lambda: world.chain.send(contract.functions.initialize(caller.address), caller)) == (
-            "AlreadyInitialized", (),
+        assert reverts(
+            lambda: world.chain.send(contract.functions.initialize(caller.address), caller)
+        ) == (
+            "AlreadyInitialized",
+            (),
         )
     assert contract.functions.minter().call() == world.minter.address
 
@@ -75,8 +95,13 @@ def test_initialize_only_once(world: World, token: str) -> None:
 def test_only_the_minter_mints(world: World, token: str) -> None:
     contract = world.tokens[token]
     supply = contract.functions.totalSupply().call()
-    assert reverts(lambda: world.chain.send(contract.functions.mint(world.mallory.address, 10**30), world.mallory)) == (
-        "NotMinter", (world.mallory.address,),
+    assert reverts(
+        lambda: world.chain.send(
+            contract.functions.mint(world.mallory.address, 10**30), world.mallory
+        )
+    ) == (
+        "NotMinter",
+        (world.mallory.address,),
     )
     assert contract.functions.totalSupply().call() == supply
     assert contract.functions.balanceOf(world.mallory.address).call() == 0
@@ -88,10 +113,16 @@ def test_only_the_minter_mints(world: World, token: str) -> None:
 def test_fresh_token_initialization(world: World) -> None:
     fresh = world.chain.deploy("USD1", sender=world.mallory)
     assert fresh.functions.minter().call() == ZERO
-    assert reverts(lambda: world.chain.send(fresh.functions.mint(world.mallory.address, 1), world.mallory)) == (
-        "NotMinter", (world.mallory.address,),
+    assert reverts(
+        lambda: world.chain.send(fresh.functions.mint(world.mallory.address, 1), world.mallory)
+    ) == (
+        "NotMinter",
+        (world.mallory.address,),
     )
-    assert reverts(lambda: world.chain.send(fresh.functions.initialize(ZERO), world.mallory)) == ("InvalidMinter", ())
+    assert reverts(lambda: world.chain.send(fresh.functions.initialize(ZERO), world.mallory)) == (
+        "InvalidMinter",
+        (),
+    )
 
     receipt = world.chain.send(fresh.functions.initialize(world.minter.address), world.mallory)
     [event] = world.chain.events(fresh, "MinterConfigured", receipt)

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from tests.contracts.chain import reverts
 from tests.contracts.conftest import World
@@ -80,17 +87,31 @@ def test_usdc_matches_its_model(world: World) -> None:
         def transfer(self, src: int, dst: int, value: int) -> None:
             sender, to = holders[src], addresses[dst]
             if (error := self._expect_transfer_error(sender.address, value)) is not None:
-                assert reverts(lambda: chain.send(usdc.functions.transfer(to, value), sender)) == error
+                assert (
+                    reverts(lambda: chain.send(usdc.functions.transfer(to, value), sender)) == error
+                )
                 return
             chain.send(usdc.functions.transfer(to, value), sender, gas=GAS)
             self.balances[sender.address] -= value
             self.balances[to] += value
 
-        @rule(target=authorizations, src=who, dst=who, value=amounts, kind=st.sampled_from(["transfer", "receive"]),
-              nonce=st.binary(min_size=32, max_size=32))
-        def sign_authorization(self, src: int, dst: int, value: int, kind: str, nonce: bytes) -> Signed:
-            auth = Authorization(addresses[src], addresses[dst], value, 0, chain.timestamp() + 3600, nonce)
-            primary = "TransferWithAuthorization" if kind == "transfer" else "ReceiveWithAuthorization"
+        @rule(
+            target=authorizations,
+            src=who,
+            dst=who,
+            value=amounts,
+            kind=st.sampled_from(["transfer", "receive"]),
+            nonce=st.binary(min_size=32, max_size=32),
+        )
+        def sign_authorization(
+            self, src: int, dst: int, value: int, kind: str, nonce: bytes
+        ) -> Signed:
+            auth = Authorization(
+                addresses[src], addresses[dst], value, 0, chain.timestamp() + 3600, nonce
+            )
+            primary = (
+                "TransferWithAuthorization" if kind == "transfer" else "ReceiveWithAuthorization"
+            )
             signed = Signed(auth, kind, auth.sign(signer_of[auth.from_], domain, primary).packed)
             self.signed.append(signed)
             self.touched.add((auth.from_, auth.nonce))
@@ -106,7 +127,9 @@ def test_usdc_matches_its_model(world: World) -> None:
                 sender = signer_of[auth.to]
             elif as_vrs:
                 sig = signed.signature
-                call = usdc.get_function_by_signature(TRANSFER_VRS)(*auth.args, sig[64], sig[:32], sig[32:64])
+                call = usdc.get_function_by_signature(TRANSFER_VRS)(
+                    *auth.args, sig[64], sig[:32], sig[32:64]
+                )
                 sender = world.relayer
             else:
                 call = usdc.get_function_by_signature(TRANSFER_BYTES)(*auth.args, signed.signature)
@@ -138,26 +161,45 @@ def test_usdc_matches_its_model(world: World) -> None:
             sig = sign_cancel(signer_of[auth.from_], domain, auth.from_, auth.nonce).packed
             call = usdc.get_function_by_signature(CANCEL_BYTES)(auth.from_, auth.nonce, sig)
             if key in self.states:
-                expected = "AuthorizationAlreadyUsed" if self.states[key] == "used" else "AuthorizationAlreadyCanceled"
+                expected = (
+                    "AuthorizationAlreadyUsed"
+                    if self.states[key] == "used"
+                    else "AuthorizationAlreadyCanceled"
+                )
                 assert reverts(lambda: chain.send(call, world.relayer)) == (expected, key)
                 return
             chain.send(call, world.relayer, gas=GAS)
             self.states[key] = "canceled"
 
         @rule(owner=who, spender=st.integers(0, 3), dst=who, allowance=amounts, pull=amounts)
-        def permit_and_pull(self, owner: int, spender: int, dst: int, allowance: int, pull: int) -> None:
+        def permit_and_pull(
+            self, owner: int, spender: int, dst: int, allowance: int, pull: int
+        ) -> None:
             owner_addr, puller, to = addresses[owner], holders[spender], addresses[dst]
             deadline = chain.timestamp() + 600
-            sig = sign_permit(signer_of[owner_addr], domain, owner_addr, puller.address, allowance,
-                              self.permit_nonces[owner_addr], deadline)
-            chain.send(usdc.get_function_by_signature(
-                "permit(address,address,uint256,uint256,bytes)")(owner_addr, puller.address, allowance, deadline,
-                                                                  sig.packed), world.relayer, gas=GAS)
+            sig = sign_permit(
+                signer_of[owner_addr],
+                domain,
+                owner_addr,
+                puller.address,
+                allowance,
+                self.permit_nonces[owner_addr],
+                deadline,
+            )
+            chain.send(
+                usdc.get_function_by_signature("permit(address,address,uint256,uint256,bytes)")(
+                    owner_addr, puller.address, allowance, deadline, sig.packed
+                ),
+                world.relayer,
+                gas=GAS,
+            )
             self.permit_nonces[owner_addr] += 1
             call = usdc.functions.transferFrom(owner_addr, to, pull)
             if pull > allowance:
                 assert reverts(lambda: chain.send(call, puller)) == (
-                    "ERC20InsufficientAllowance", (puller.address, allowance, pull))
+                    "ERC20InsufficientAllowance",
+                    (puller.address, allowance, pull),
+                )
                 return
             if (error := self._expect_transfer_error(owner_addr, pull)) is not None:
                 assert reverts(lambda: chain.send(call, puller)) == error
@@ -181,6 +223,10 @@ def test_usdc_matches_its_model(world: World) -> None:
 
     run_state_machine_as_test(
         USDCMachine,
-        settings=settings(max_examples=20, stateful_step_count=15, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow]),
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
     )

@@ -84,10 +84,16 @@ def _unit_name(path: Path) -> str:
 
 def _cache_key(sources: dict[str, str], settings: dict[str, Any]) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps(
-        {"solc": npm_solc_version(), "settings": settings, "wrapper": _sha256(SOLC.read_bytes())},
-        sort_keys=True,
-    ).encode())
+    h.update(
+        json.dumps(
+            {
+                "solc": npm_solc_version(),
+                "settings": settings,
+                "wrapper": _sha256(SOLC.read_bytes()),
+            },
+            sort_keys=True,
+        ).encode()
+    )
     for name in sorted(sources):
         h.update(b"\0" + name.encode() + b"\0" + sources[name].encode())
     return h.hexdigest()
@@ -151,7 +157,11 @@ def build_contracts(
         ):
             artifacts = {name: _load(out, name) for name in cache["artifacts"]}
             return BuildResult(
-                artifacts, out, sorted(sources), cache["compiler"], True,
+                artifacts,
+                out,
+                sorted(sources),
+                cache["compiler"],
+                True,
                 time.perf_counter() - started,
             )
 
@@ -172,12 +182,18 @@ def build_contracts(
         if cache:  # drop artifacts of contracts that no longer exist
             for stale in set(cache.get("artifacts", [])) - artifacts.keys():
                 (out / f"{stale}.json").unlink(missing_ok=True)
-        (out / CACHE_FILE).write_text(json.dumps(
-            {"key": key, "compiler": version, "artifacts": sorted(artifacts)}, indent=2
-        ) + "\n")
+        (out / CACHE_FILE).write_text(
+            json.dumps({"key": key, "compiler": version, "artifacts": sorted(artifacts)}, indent=2)
+            + "\n"
+        )
         return BuildResult(
-            artifacts, out, sorted(sources), version, False,
-            time.perf_counter() - started, output.warnings,
+            artifacts,
+            out,
+            sorted(sources),
+            version,
+            False,
+            time.perf_counter() - started,
+            output.warnings,
         )
 
 
