@@ -34,7 +34,9 @@ from pyclients.evm.permit import PermitPayment
 from pyclients.evm.relayer import Relayer
 
 BACKENDS = ("ethtester", "anvil")
+PERMIT_NETWORKS = [n for n, spec in NETWORKS.items() if spec.transfer_method == "gridpay-permit"]
 ENV_PARAMS = [(b, n) for b in BACKENDS for n in NETWORKS]
+PERMIT_ENV_PARAMS = [(b, n) for b in BACKENDS for n in PERMIT_NETWORKS]
 
 
 class Backends:
@@ -189,5 +191,19 @@ async def anvil_env(request: pytest.FixtureRequest, backends: Backends) -> Async
 @pytest_asyncio.fixture(loop_scope="session", params=list(NETWORKS))
 async def fast_env(request: pytest.FixtureRequest, backends: Backends) -> AsyncIterator[Env]:
     """eth-tester only: for checks that do not depend on the node."""
+    async for e in _env(backends, "ethtester", request.param):
+        yield e
+
+
+@pytest_asyncio.fixture(loop_scope="session", params=PERMIT_ENV_PARAMS,
+                        ids=lambda p: f"{p[0]}-{p[1]}")
+async def permit_env(request: pytest.FixtureRequest, backends: Backends) -> AsyncIterator[Env]:
+    """The permit-path networks on both backends."""
+    async for e in _env(backends, *request.param):
+        yield e
+
+
+@pytest_asyncio.fixture(loop_scope="session", params=PERMIT_NETWORKS)
+async def fast_permit_env(request: pytest.FixtureRequest, backends: Backends) -> AsyncIterator[Env]:
     async for e in _env(backends, "ethtester", request.param):
         yield e

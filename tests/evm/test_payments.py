@@ -228,13 +228,8 @@ async def test_insufficient_balance(env: Env) -> None:
 
 
 # --- the permit path's own cases ------------------------------------------------------
-def _permit_only(env: Env) -> None:
-    if not env.is_permit:
-        pytest.skip("permit path only")
-
-
-async def test_front_run_permit_does_not_stop_the_payment(env: Env) -> None:
-    _permit_only(env)
+async def test_front_run_permit_does_not_stop_the_payment(permit_env: Env) -> None:
+    env = permit_env
     req = env.req()
     payment = await env.sign()
     p = payment.permit
@@ -252,30 +247,30 @@ async def test_front_run_permit_does_not_stop_the_payment(env: Env) -> None:
         before[0] - env.amount, before[1] + env.amount, before[2]]
 
 
-async def test_permit_for_less_than_the_value(env: Env) -> None:
-    _permit_only(env)
+async def test_permit_for_less_than_the_value(permit_env: Env) -> None:
+    env = permit_env
     payment = await env.sign(permit_value=env.amount - 1)
     await assert_refused(env, payment, env.req(), InsufficientAllowance, "InsufficientAllowance")
 
 
-async def test_permit_signed_for_a_stale_nonce(env: Env) -> None:
-    _permit_only(env)
+async def test_permit_signed_for_a_stale_nonce(permit_env: Env) -> None:
+    env = permit_env
     current = await env.chain.read(env.token, abi.NONCES, env.payer.address)
     payment = await env.sign(permit_nonce=current + 1)
     await assert_refused(env, payment, env.req(), PermitNonceMismatch, "InsufficientAllowance",
                          onchain_type=InsufficientAllowance)
 
 
-async def test_expired_permit(env: Env) -> None:
-    _permit_only(env)
+async def test_expired_permit(permit_env: Env) -> None:
+    env = permit_env
     payment = await env.sign(permit_deadline=await env.chain.now() - 10)
     await assert_refused(env, payment, env.req(), AuthorizationExpired, "InsufficientAllowance",
                          onchain_type=InsufficientAllowance)
 
 
-async def test_existing_allowance_pays_without_a_valid_permit(env: Env) -> None:
+async def test_existing_allowance_pays_without_a_valid_permit(permit_env: Env) -> None:
+    env = permit_env
     # The payer approved the settlement contract beforehand: the permit is moot.
-    _permit_only(env)
     await env.send_as(env.payer, env.token, abi.APPROVE.encode(env.path.settlement, env.amount))
     payment = await env.sign(permit_nonce=999)
     await env.path.settle(payment, env.req(), env.relayer)
