@@ -8,9 +8,12 @@
 
 use core::slice;
 
+use gridpay_sdk::state::AccountState;
+use gridpay_sdk::Pubkey;
+
 use crate::errors::EscrowError;
 use crate::logic;
-use crate::state::{Address, CreditAccount, Job, ZeroCopy};
+use crate::state::{init_view, view, view_mut, Config, CreditAccount, Job};
 
 type Code = u32;
 
@@ -30,15 +33,15 @@ unsafe fn buf<'a>(ptr: *mut u8, len: usize) -> &'a mut [u8] {
 
 /// # Safety
 /// `ptr` must point to 32 readable bytes.
-unsafe fn key<'a>(ptr: *const u8) -> &'a Address {
-    // SAFETY: forwarded from the caller; Address has alignment 1.
-    unsafe { &*(ptr as *const Address) }
+unsafe fn key<'a>(ptr: *const u8) -> &'a Pubkey {
+    // SAFETY: forwarded from the caller; Pubkey is 32 bytes of alignment 1.
+    unsafe { &*(ptr as *const Pubkey) }
 }
 
 /// Sizes of Config, CreditAccount and Job, for the caller's buffers.
 #[no_mangle]
 pub extern "C" fn je_account_sizes(out: *mut u64) {
-    let sizes = [crate::state::Config::LEN, CreditAccount::LEN, Job::LEN];
+    let sizes = [Config::SPACE, CreditAccount::SPACE, Job::SPACE];
     for (i, s) in sizes.iter().enumerate() {
         // SAFETY: the caller passes room for three u64.
         unsafe { *out.add(i) = *s as u64 };
@@ -73,7 +76,7 @@ pub unsafe extern "C" fn je_error_text(code: u32, what: u32, out: *mut u8, cap: 
 /// data is all zero (first deposit).
 ///
 /// # Safety
-/// `credit` points to `CreditAccount::LEN` bytes, `wallet` to 32.
+/// `credit` points to `CreditAccount::SPACE` bytes, `wallet` to 32.
 #[no_mangle]
 pub unsafe extern "C" fn je_deposit(
     credit: *mut u8,
@@ -84,11 +87,11 @@ pub unsafe extern "C" fn je_deposit(
     now: i64,
 ) -> Code {
     // SAFETY (block): forwarded from the caller.
-    let (data, wallet) = unsafe { (buf(credit, CreditAccount::LEN), key(wallet)) };
+    let (data, wallet) = unsafe { (buf(credit, CreditAccount::SPACE), key(wallet)) };
     code((|| {
         let credits = logic::credits_for_deposit(amount, min_purchase_credits)?;
         let fresh = data[..8] == [0u8; 8];
-        let account = if fresh { CreditAccount::init(data)? } else { CreditAccount::load_mut(data)? };
+        let account = if fresh { init_view::<CreditAccount>(data)? } else { view_mut::<CreditAccount>(data)? };
         if fresh {
             logic::open_credit(account, wallet, bump);
         }
@@ -115,11 +118,11 @@ pub unsafe extern "C" fn je_lock(
 ) -> Code {
     // SAFETY (block): forwarded from the caller.
     let (c, j, credit_key, worker, rent_payer) = unsafe {
-        (buf(credit, CreditAccount::LEN), buf(job, Job::LEN), key(credit_key), key(worker), key(rent_payer))
+        (buf(credit, CreditAccount::SPACE), buf(job, Job::SPACE), key(credit_key), key(worker), key(rent_payer))
     };
     code((|| {
-        let c = CreditAccount::load_mut(c)?;
-        let j = Job::init(j)?;
+        let c = view_mut::<CreditAccount>(c)?;
+        let j = init_view::<Job>(j)?;
         let p = logic::LockParams {
             credit_key,
             worker,
@@ -144,15 +147,14 @@ pub unsafe extern "C" fn je_settle(
     job: *mut u8,
     used_credits: u64,
     worker_bps: u16,
-    now: i64,
     out: *mut u64,
 ) -> Code {
     // SAFETY (block): forwarded from the caller.
-    let (c, j) = unsafe { (buf(credit, CreditAccount::LEN), buf(job, Job::LEN)) };
+    let (c, j) = unsafe { (buf(credit, CreditAccount::SPACE), buf(job, Job::SPACE)) };
     code((|| {
-        let c = CreditAccount::load_mut(c)?;
-        let j = Job::load(j)?;
-        let p = logic::settle(c, j, used_credits, worker_bps, now)?;
+        let c = view_mut::<CreditAccount>(c)?;
+        let j = view::<Job>(j)?;
+        let p = logic::settle(c, j, used_credits, worker_bps)?;
         // SAFETY: the caller passes room for two u64.
         unsafe {
             *out = p.worker;
@@ -169,10 +171,10 @@ pub unsafe extern "C" fn je_settle(
 #[no_mangle]
 pub unsafe extern "C" fn je_refund(credit: *mut u8, job: *mut u8, by_authority: u8, now: i64) -> Code {
     // SAFETY (block): forwarded from the caller.
-    let (c, j) = unsafe { (buf(credit, CreditAccount::LEN), buf(job, Job::LEN)) };
+    let (c, j) = unsafe { (buf(credit, CreditAccount::SPACE), buf(job, Job::SPACE)) };
     code((|| {
-        let c = CreditAccount::load_mut(c)?;
-        let j = Job::load(j)?;
+        let c = view_mut::<CreditAccount>(c)?;
+        let j = view::<Job>(j)?;
         logic::refund(c, j, by_authority != 0, now).map(|_| ())
     })())
 }
@@ -184,9 +186,9 @@ pub unsafe extern "C" fn je_refund(credit: *mut u8, job: *mut u8, by_authority: 
 #[no_mangle]
 pub unsafe extern "C" fn je_withdraw(credit: *mut u8, credits: u64, out: *mut u64) -> Code {
     // SAFETY: forwarded from the caller.
-    let c = unsafe { buf(credit, CreditAccount::LEN) };
+    let c = unsafe { buf(credit, CreditAccount::SPACE) };
     code((|| {
-        let amount = logic::withdraw(CreditAccount::load_mut(c)?, credits)?;
+        let amount = logic::withdraw(view_mut::<CreditAccount>(c)?, credits)?;
         // SAFETY: the caller passes room for one u64.
         unsafe { *out = amount };
         Ok(())

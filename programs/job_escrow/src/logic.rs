@@ -7,7 +7,9 @@
 //! Arithmetic is `u64`/`i64` with checked operations only.
 
 use crate::errors::EscrowError;
-use crate::state::{Address, Config, CreditAccount, Job, JobStatus};
+use gridpay_sdk::Pubkey;
+
+use crate::state::{Config, CreditAccount, Job, JobStatus};
 
 /// USDC base units per credit (1 credit = 0.01 USDC with 6 decimals).
 pub const BASE_UNITS_PER_CREDIT: u64 = 10_000;
@@ -113,7 +115,7 @@ pub fn credits_for_deposit(amount: u64, min_purchase_credits: u64) -> Result<u64
 }
 
 /// Binds a freshly created credit account to its wallet.
-pub fn open_credit(credit: &mut CreditAccount, wallet: &Address, bump: u8) {
+pub fn open_credit(credit: &mut CreditAccount, wallet: &Pubkey, bump: u8) {
     credit.wallet = *wallet;
     credit.bump = bump;
 }
@@ -131,9 +133,9 @@ pub fn deposit(credit: &mut CreditAccount, credits: u64, now: i64) -> Result<()>
 /// Everything a lock writes into a fresh job account.
 #[derive(Clone, Copy, Debug)]
 pub struct LockParams<'a> {
-    pub credit_key: &'a Address,
-    pub worker: &'a Address,
-    pub rent_payer: &'a Address,
+    pub credit_key: &'a Pubkey,
+    pub worker: &'a Pubkey,
+    pub rent_payer: &'a Pubkey,
     pub job_id: u64,
     pub max_credits: u64,
     pub now: i64,
@@ -193,20 +195,15 @@ pub fn split(used_credits: u64, worker_bps: u16) -> Result<Payout> {
 /// Settles a job for the credits it used: the unused part of the lock goes
 /// back to available. The caller closes the job account and moves the
 /// payout.
-pub fn settle(
-    credit: &mut CreditAccount,
-    job: &Job,
-    used_credits: u64,
-    worker_bps: u16,
-    now: i64,
-) -> Result<Payout> {
+///
+/// A job past its timeout may still be settled until someone refunds it: a
+/// job that finished in time must not go unpaid because its settlement
+/// landed late, and from the timeout on the user can refund it themselves.
+pub fn settle(credit: &mut CreditAccount, job: &Job, used_credits: u64, worker_bps: u16) -> Result<Payout> {
     check_open(job)?;
     let max = job.max_credits.get();
     if used_credits > max {
         return Err(EscrowError::SettleAboveLock);
-    }
-    if now >= job.expires_at.get() {
-        return Err(EscrowError::JobExpired);
     }
     let payout = split(used_credits, worker_bps)?;
     let unused = max - used_credits;
@@ -298,27 +295,28 @@ fn check_open(job: &Job) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::ZeroCopy;
+    use crate::state::{init_view, view, view_mut};
+    use gridpay_sdk::state::AccountState;
 
-    fn credit_buf() -> [u8; CreditAccount::LEN] {
-        let mut b = [0u8; CreditAccount::LEN];
-        CreditAccount::init(&mut b).unwrap().wallet = [1; 32];
+    fn credit_buf() -> [u8; CreditAccount::SPACE] {
+        let mut b = [0u8; CreditAccount::SPACE];
+        init_view::<CreditAccount>(&mut b).unwrap().wallet = Pubkey([1; 32]);
         b
     }
 
-    fn job_buf() -> [u8; Job::LEN] {
-        let mut b = [0u8; Job::LEN];
-        Job::init(&mut b).unwrap();
+    fn job_buf() -> [u8; Job::SPACE] {
+        let mut b = [0u8; Job::SPACE];
+        init_view::<Job>(&mut b).unwrap();
         b
     }
 
-    const KEY: Address = [9; 32];
+    const KEY: Pubkey = Pubkey([9; 32]);
 
     fn lock_params(max: u64, now: i64) -> LockParams<'static> {
         LockParams {
             credit_key: &KEY,
-            worker: &[2; 32],
-            rent_payer: &[3; 32],
+            worker: &Pubkey([2; 32]),
+            rent_payer: &Pubkey([3; 32]),
             job_id: 42,
             max_credits: max,
             now,
@@ -341,7 +339,7 @@ mod tests {
     #[test]
     fn deposit_adds_and_stamps_time() {
         let mut b = credit_buf();
-        let c = CreditAccount::load_mut(&mut b).unwrap();
+        let c = view_mut::<CreditAccount>(&mut b).unwrap();
         deposit(c, 150, 1_700_000_000).unwrap();
         deposit(c, 50, 1_700_000_100).unwrap();
         assert_eq!(c.available.get(), 200);
@@ -352,10 +350,10 @@ mod tests {
     #[test]
     fn deposit_overflow_changes_nothing() {
         let mut b = credit_buf();
-        let c = CreditAccount::load_mut(&mut b).unwrap();
+        let c = view_mut::<CreditAccount>(&mut b).unwrap();
         c.available.set(u64::MAX - 1);
         let before = b;
-        let c = CreditAccount::load_mut(&mut b).unwrap();
+        let c = view_mut::<CreditAccount>(&mut b).unwrap();
         assert_eq!(deposit(c, 2, 5), Err(EscrowError::ArithmeticOverflow));
         assert_eq!(b, before);
     }
@@ -363,15 +361,15 @@ mod tests {
     #[test]
     fn lock_then_settle_pays_split_and_returns_unused() {
         let (mut cb, mut jb) = (credit_buf(), job_buf());
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         deposit(c, 1_000, 0).unwrap();
-        let j = Job::load_mut(&mut jb).unwrap();
+        let j = view_mut::<Job>(&mut jb).unwrap();
         lock(c, j, &lock_params(40, 1_000)).unwrap();
         assert_eq!((c.available.get(), c.locked.get(), c.open_jobs.get()), (960, 40, 1));
         assert_eq!(j.expires_at.get(), 1_120);
         assert_eq!(j.status, JobStatus::Locked as u8);
 
-        let p = settle(c, j, 25, 8_000, 1_119).unwrap();
+        let p = settle(c, j, 25, 8_000).unwrap();
         assert_eq!(p, Payout { worker: 25 * 8_000, treasury: 25 * 2_000 });
         assert_eq!(p.worker + p.treasury, 25 * BASE_UNITS_PER_CREDIT);
         assert_eq!((c.available.get(), c.locked.get(), c.open_jobs.get()), (975, 0, 0));
@@ -381,9 +379,9 @@ mod tests {
     #[test]
     fn lock_needs_available_credits_and_a_positive_amount() {
         let (mut cb, mut jb) = (credit_buf(), job_buf());
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         deposit(c, 10, 0).unwrap();
-        let j = Job::load_mut(&mut jb).unwrap();
+        let j = view_mut::<Job>(&mut jb).unwrap();
         assert_eq!(lock(c, j, &lock_params(11, 0)), Err(EscrowError::InsufficientCredits));
         assert_eq!(lock(c, j, &lock_params(0, 0)), Err(EscrowError::ZeroAmount));
         let mut p = lock_params(10, i64::MAX);
@@ -394,24 +392,25 @@ mod tests {
     }
 
     #[test]
-    fn settle_refuses_above_lock_and_after_expiry() {
+    fn settle_refuses_above_lock_but_not_after_expiry() {
         let (mut cb, mut jb) = (credit_buf(), job_buf());
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         deposit(c, 100, 0).unwrap();
-        let j = Job::load_mut(&mut jb).unwrap();
+        let j = view_mut::<Job>(&mut jb).unwrap();
         lock(c, j, &lock_params(30, 0)).unwrap();
-        assert_eq!(settle(c, j, 31, 8_000, 1), Err(EscrowError::SettleAboveLock));
-        assert_eq!(settle(c, j, 30, 8_000, 120), Err(EscrowError::JobExpired));
+        assert_eq!(settle(c, j, 31, 8_000), Err(EscrowError::SettleAboveLock));
+        assert_eq!(settle(c, j, u64::MAX, 8_000), Err(EscrowError::SettleAboveLock));
         assert_eq!((c.available.get(), c.locked.get()), (70, 30));
-        assert_eq!(settle(c, j, 30, 8_000, 119).map(|p| p.worker), Ok(30 * 8_000));
+        // Past expires_at (120): still settleable while nobody refunded.
+        assert_eq!(settle(c, j, 30, 8_000).map(|p| p.worker), Ok(30 * 8_000));
     }
 
     #[test]
     fn refund_by_anyone_only_after_timeout() {
         let (mut cb, mut jb) = (credit_buf(), job_buf());
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         deposit(c, 100, 0).unwrap();
-        let j = Job::load_mut(&mut jb).unwrap();
+        let j = view_mut::<Job>(&mut jb).unwrap();
         lock(c, j, &lock_params(30, 1_000)).unwrap();
         assert_eq!(refund(c, j, false, 1_119), Err(EscrowError::TimeoutNotReached));
         assert_eq!(refund(c, j, false, 1_120), Ok(30));
@@ -421,9 +420,9 @@ mod tests {
     #[test]
     fn refund_by_authority_any_time() {
         let (mut cb, mut jb) = (credit_buf(), job_buf());
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         deposit(c, 100, 0).unwrap();
-        let j = Job::load_mut(&mut jb).unwrap();
+        let j = view_mut::<Job>(&mut jb).unwrap();
         lock(c, j, &lock_params(30, 1_000)).unwrap();
         assert_eq!(refund(c, j, true, 1_000), Ok(30));
     }
@@ -431,23 +430,23 @@ mod tests {
     #[test]
     fn closed_job_cannot_be_settled_or_refunded() {
         let mut cb = credit_buf();
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         deposit(c, 100, 0).unwrap();
         // A job view whose status is not Locked (a closed job's bytes are
         // all zero; here only the discriminator is restored).
-        let mut forged = [0u8; Job::LEN];
+        let mut forged = [0u8; Job::SPACE];
         forged[..8].copy_from_slice(&Job::DISCRIMINATOR);
-        let j = Job::load(&forged).unwrap();
-        assert_eq!(settle(c, j, 0, 8_000, 0), Err(EscrowError::JobNotOpen));
+        let j = view::<Job>(&forged).unwrap();
+        assert_eq!(settle(c, j, 0, 8_000), Err(EscrowError::JobNotOpen));
         assert_eq!(refund(c, j, true, 0), Err(EscrowError::JobNotOpen));
     }
 
     #[test]
     fn withdraw_only_available() {
         let (mut cb, mut jb) = (credit_buf(), job_buf());
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         deposit(c, 100, 0).unwrap();
-        let j = Job::load_mut(&mut jb).unwrap();
+        let j = view_mut::<Job>(&mut jb).unwrap();
         lock(c, j, &lock_params(30, 0)).unwrap();
         assert_eq!(withdraw(c, 71), Err(EscrowError::InsufficientCredits));
         assert_eq!(withdraw(c, 0), Err(EscrowError::ZeroAmount));
@@ -462,7 +461,7 @@ mod tests {
     #[test]
     fn withdraw_overflow_amount() {
         let mut cb = credit_buf();
-        let c = CreditAccount::load_mut(&mut cb).unwrap();
+        let c = view_mut::<CreditAccount>(&mut cb).unwrap();
         c.available.set(u64::MAX);
         assert_eq!(withdraw(c, u64::MAX / 10_000 + 1), Err(EscrowError::ArithmeticOverflow));
         assert_eq!(c.available.get(), u64::MAX);
@@ -498,8 +497,8 @@ mod tests {
 
     #[test]
     fn fees_accrue_and_are_taken_once() {
-        let mut b = [0u8; Config::LEN];
-        let cfg = Config::init(&mut b).unwrap();
+        let mut b = [0u8; Config::SPACE];
+        let cfg = init_view::<Config>(&mut b).unwrap();
         assert_eq!(take_fees(cfg), Err(EscrowError::NoFeesToClaim));
         accrue_fees(cfg, 5).unwrap();
         accrue_fees(cfg, 7).unwrap();
@@ -510,10 +509,10 @@ mod tests {
     #[test]
     fn init_refuses_live_data() {
         let mut b = credit_buf();
-        assert_eq!(CreditAccount::init(&mut b).unwrap_err(), EscrowError::AlreadyInitialized);
+        assert_eq!(init_view::<CreditAccount>(&mut b).unwrap_err(), EscrowError::AlreadyInitialized);
         let mut short = [0u8; 10];
-        assert_eq!(CreditAccount::init(&mut short).unwrap_err(), EscrowError::InvalidAccountData);
-        assert_eq!(Job::load(&b).unwrap_err(), EscrowError::InvalidAccountData);
+        assert_eq!(init_view::<CreditAccount>(&mut short).unwrap_err(), EscrowError::InvalidAccountData);
+        assert_eq!(view::<Job>(&b).unwrap_err(), EscrowError::InvalidAccountData);
     }
 
     /// A long random walk (xorshift, fixed seed): credits are conserved —
@@ -529,10 +528,10 @@ mod tests {
             seed % n
         };
         let mut cb = credit_buf();
-        let mut jobs: std::vec::Vec<[u8; Job::LEN]> = std::vec::Vec::new();
+        let mut jobs: std::vec::Vec<[u8; Job::SPACE]> = std::vec::Vec::new();
         let mut now = 0i64;
         for _ in 0..20_000 {
-            let c = CreditAccount::load_mut(&mut cb).unwrap();
+            let c = view_mut::<CreditAccount>(&mut cb).unwrap();
             now += rnd(30) as i64;
             match rnd(5) {
                 0 => {
@@ -540,22 +539,22 @@ mod tests {
                 }
                 1 => {
                     let mut jb = job_buf();
-                    let j = Job::load_mut(&mut jb).unwrap();
+                    let j = view_mut::<Job>(&mut jb).unwrap();
                     if lock(c, j, &lock_params(rnd(200), now)).is_ok() {
                         jobs.push(jb);
                     }
                 }
                 2 if !jobs.is_empty() => {
                     let i = rnd(jobs.len() as u64) as usize;
-                    let j = Job::load(&jobs[i]).unwrap();
+                    let j = view::<Job>(&jobs[i]).unwrap();
                     let used = rnd(j.max_credits.get() + 2);
-                    if settle(c, j, used, rnd(10_001) as u16, now).is_ok() {
+                    if settle(c, j, used, rnd(10_001) as u16).is_ok() {
                         jobs.swap_remove(i);
                     }
                 }
                 3 if !jobs.is_empty() => {
                     let i = rnd(jobs.len() as u64) as usize;
-                    let j = Job::load(&jobs[i]).unwrap();
+                    let j = view::<Job>(&jobs[i]).unwrap();
                     if refund(c, j, rnd(2) == 0, now).is_ok() {
                         jobs.swap_remove(i);
                     }
@@ -564,8 +563,8 @@ mod tests {
                     let _ = withdraw(c, rnd(300));
                 }
             }
-            let c = CreditAccount::load(&cb).unwrap();
-            let open: u64 = jobs.iter().map(|b| Job::load(b).unwrap().max_credits.get()).sum();
+            let c = view::<CreditAccount>(&cb).unwrap();
+            let open: u64 = jobs.iter().map(|b| view::<Job>(b).unwrap().max_credits.get()).sum();
             assert_eq!(c.locked.get(), open);
             assert_eq!(c.open_jobs.get(), jobs.len() as u64);
             assert_eq!(

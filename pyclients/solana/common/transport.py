@@ -24,6 +24,7 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.sysvar import CLOCK
 from solders.transaction import Transaction
+from solders.transaction_metadata import FailedTransactionMetadata
 from solders.transaction_status import (
     InstructionErrorCustom,
     TransactionErrorInstructionError,
@@ -122,10 +123,10 @@ class LiteSvmTransport:
         self.svm.expire_blockhash()
         tx = _signed(instructions, signers, payer, self.svm.latest_blockhash())
         result = self.svm.send_transaction(tx)
-        err = getattr(result, "err", None)
-        if err is not None:
-            raise failure_from_error(err, result.meta.logs)
-        return TxResult(result.signature, result.compute_units_consumed, list(result.logs))
+        # solders 0.27 exposes metadata fields as methods.
+        if isinstance(result, FailedTransactionMetadata):
+            raise failure_from_error(result.err(), result.meta().logs())
+        return TxResult(result.signature(), result.compute_units_consumed(), list(result.logs()))
 
     async def unix_timestamp(self) -> int:
         return self.svm.get_clock().unix_timestamp

@@ -1,10 +1,12 @@
-use super::{Address, LeI64, LeU16, LeU64, ZeroCopy};
+use gridpay_sdk::discriminator::account_discriminator;
+use gridpay_sdk::state::{AccountState, Pod, PodBool, PodI64, PodU16, PodU64};
+use gridpay_sdk::Pubkey;
 
-/// Program-wide settings: a single PDA of `["config"]`. It is also the token
-/// authority of the vault, so the program signs vault transfers with its
-/// seeds.
+/// Program-wide settings: the single PDA of `["config"]`. It is also the
+/// token authority of the vault, so the program signs vault transfers with
+/// its seeds.
 ///
-/// Layout (200 bytes):
+/// Account data (200 bytes):
 /// `[0..8]` discriminator · `[8..40]` admin · `[40..72]` usdc_mint ·
 /// `[72..104]` vault · `[104..136]` treasury · `[136..168]` settlement_authority ·
 /// `[168..176]` fees_owed · `[176..184]` min_purchase_credits ·
@@ -13,44 +15,36 @@ use super::{Address, LeI64, LeU16, LeU64, ZeroCopy};
 #[repr(C)]
 #[derive(Debug)]
 pub struct Config {
-    pub discriminator: [u8; 8],
     /// May change the settings below; can never move user funds.
-    pub admin: Address,
+    pub admin: Pubkey,
     /// The 6-decimal USDC mint credits are bought with.
-    pub usdc_mint: Address,
+    pub usdc_mint: Pubkey,
     /// The program's USDC token account (authority: this config PDA).
-    pub vault: Address,
+    pub vault: Pubkey,
     /// USDC token account that receives the treasury's share on `claim_fees`.
-    pub treasury: Address,
+    pub treasury: Pubkey,
     /// The facilitator key that locks and settles jobs.
-    pub settlement_authority: Address,
-    /// Treasury share of settled jobs held in the vault, in base units.
-    pub fees_owed: LeU64,
+    pub settlement_authority: Pubkey,
+    /// Treasury share of settled jobs still held in the vault, base units.
+    pub fees_owed: PodU64,
     /// Smallest deposit, in credits.
-    pub min_purchase_credits: LeU64,
+    pub min_purchase_credits: PodU64,
     /// Seconds after which anyone may refund a job (snapshotted per job).
-    pub job_timeout: LeI64,
+    pub job_timeout: PodI64,
     /// Worker share of a settled job, in basis points.
-    pub worker_bps: LeU16,
-    /// 1 when deposits, locks and settlements are paused.
-    pub paused: u8,
+    pub worker_bps: PodU16,
+    /// Deposits, locks and settlements are refused while set.
+    pub paused: PodBool,
     /// Canonical bump of the config PDA.
     pub bump: u8,
     pub reserved: [u8; 4],
 }
 
-// SAFETY: repr(C), only byte arrays and Le* wrappers: alignment 1, no padding.
-unsafe impl ZeroCopy for Config {
-    const DISCRIMINATOR: [u8; 8] = [155, 12, 170, 224, 30, 250, 204, 130];
+// SAFETY: repr(C) of alignment-1 Pod fields, no padding (size asserted).
+unsafe impl Pod for Config {}
+
+impl AccountState for Config {
+    const DISCRIMINATOR: [u8; 8] = account_discriminator("Config");
 }
 
-impl Config {
-    /// Whether deposits, locks and settlements are refused.
-    #[inline(always)]
-    pub fn is_paused(&self) -> bool {
-        self.paused != 0
-    }
-}
-
-const _: () = assert!(core::mem::size_of::<Config>() == 200);
-const _: () = assert!(core::mem::align_of::<Config>() == 1);
+const _: () = assert!(Config::SPACE == 200);

@@ -1,7 +1,9 @@
-use super::{Address, LeI64, LeU64, ZeroCopy};
+use gridpay_sdk::discriminator::account_discriminator;
+use gridpay_sdk::state::{AccountState, Pod, PodI64, PodU64};
+use gridpay_sdk::Pubkey;
 
 /// Lifecycle of a job account. Settling or refunding closes the account
-/// (zeroed, handed back to the System Program), so a live job is always
+/// (emptied and handed back to the System Program), so a live job is always
 /// `Locked`; the status byte makes that explicit in the data.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -12,7 +14,7 @@ pub enum JobStatus {
 
 /// One job's lock: a PDA of `["job", credit_account, job_id (u64 LE)]`.
 ///
-/// Layout (152 bytes):
+/// Account data (152 bytes):
 /// `[0..8]` discriminator · `[8..40]` credit · `[40..72]` worker ·
 /// `[72..104]` rent_payer · `[104..112]` job_id · `[112..120]` max_credits ·
 /// `[120..128]` started_at · `[128..136]` expires_at · `[136]` status ·
@@ -20,21 +22,20 @@ pub enum JobStatus {
 #[repr(C)]
 #[derive(Debug)]
 pub struct Job {
-    pub discriminator: [u8; 8],
     /// The credit account the credits are locked in.
-    pub credit: Address,
+    pub credit: Pubkey,
     /// Wallet of the worker whose token account receives its share.
-    pub worker: Address,
+    pub worker: Pubkey,
     /// Who paid the job account's rent; it gets it back on close.
-    pub rent_payer: Address,
+    pub rent_payer: Pubkey,
     /// The facilitator's identifier of the job (a PDA seed).
-    pub job_id: LeU64,
+    pub job_id: PodU64,
     /// Credits locked for the job: the most it can cost.
-    pub max_credits: LeU64,
+    pub max_credits: PodU64,
     /// Unix time of the lock.
-    pub started_at: LeI64,
+    pub started_at: PodI64,
     /// From this unix time on, anyone may refund and nobody may settle.
-    pub expires_at: LeI64,
+    pub expires_at: PodI64,
     /// [`JobStatus`] as a byte.
     pub status: u8,
     /// Bump of this PDA.
@@ -42,10 +43,11 @@ pub struct Job {
     pub reserved: [u8; 14],
 }
 
-// SAFETY: repr(C), only byte arrays and Le* wrappers: alignment 1, no padding.
-unsafe impl ZeroCopy for Job {
-    const DISCRIMINATOR: [u8; 8] = [75, 124, 80, 203, 161, 180, 202, 80];
+// SAFETY: repr(C) of alignment-1 Pod fields, no padding (size asserted).
+unsafe impl Pod for Job {}
+
+impl AccountState for Job {
+    const DISCRIMINATOR: [u8; 8] = account_discriminator("Job");
 }
 
-const _: () = assert!(core::mem::size_of::<Job>() == 152);
-const _: () = assert!(core::mem::align_of::<Job>() == 1);
+const _: () = assert!(Job::SPACE == 152);
