@@ -77,6 +77,17 @@ def test_source_change_rebuilds(tmp_path):
     assert "Program log: hello again, gridpay" in outcome.logs
 
 
+def test_workspace_profile_change_rebuilds(tmp_path):
+    (tmp_path / "Cargo.toml").write_text(
+        '[workspace]\nmembers = ["hello"]\n\n[profile.release]\nopt-level = 3\n')
+    crate = copy_crate(HELLO, tmp_path)
+    first = build_crate(crate, target=tmp_path / "t", anchor_toml=None)
+    manifest = tmp_path / "Cargo.toml"
+    manifest.write_text(manifest.read_text().replace("opt-level = 3", "opt-level = 2"))
+    second = build_crate(crate, target=tmp_path / "t", anchor_toml=None)
+    assert first.built and second.built
+
+
 def test_keypair_is_created_once_and_is_the_program_id(tmp_path):
     crate = copy_crate(HELLO, tmp_path)
     result = build_crate(crate, target=tmp_path / "t", anchor_toml=None)

@@ -28,7 +28,6 @@ ANCHOR_TOML = tools.ROOT / "Anchor.toml"
 SHIM = tools.HERE / "sbf-ld"
 #: crates under programs/ that are libraries, never deployed
 NOT_PROGRAMS = {"sdk"}
-_SOURCE_SUFFIXES = {".rs", ".toml"}
 
 
 @dataclass
@@ -106,17 +105,30 @@ def _source_files(crate: Crate, seen: set[Path]) -> list[tuple[str, bytes]]:
     files = []
     for path in sorted(crate.dir.rglob("*")):
         rel = path.relative_to(crate.dir)
-        if rel.parts[0] in ("target", ".git") or not path.is_file():
+        if rel.parts[0] in ("target", "tests") or any(p.startswith(".") for p in rel.parts):
             continue
-        if path.suffix in _SOURCE_SUFFIXES and path.name != "Cargo.lock":
+        if path.is_file() and path.name != "Cargo.lock":
             files.append((f"{crate.package}/{rel}", path.read_bytes()))
     for dep in crate.path_deps:
         files += _source_files(Crate.read(dep), seen)
     return files
 
 
+def workspace_manifest(crate_dir: Path) -> Path | None:
+    """The Cargo.toml of the workspace above ``crate_dir`` (its profile and lints
+    shape the build), if any."""
+    for parent in crate_dir.resolve().parents:
+        manifest = parent / "Cargo.toml"
+        if manifest.is_file() and "[workspace]" in manifest.read_text():
+            return manifest
+    return None
+
+
 def fingerprint(crate: Crate) -> str:
     parts: list[str | bytes] = [tools.toolchain_hash()]
+    workspace = workspace_manifest(crate.dir)
+    if workspace is not None:
+        parts += ["workspace", workspace.read_bytes()]
     for name, body in _source_files(crate, set()):
         parts += [name, body]
     return tools.digest(*parts)
@@ -168,13 +180,16 @@ def update_anchor_toml(path: Path, name: str, program_id: str) -> None:
             path.write_text(text)
 
 
-def _cargo_env(target: Path, plugin: Path, runtime: Path) -> dict[str, str]:
+def _cargo_env(crate: Crate, target: Path, plugin: Path, runtime: Path) -> dict[str, str]:
     env = dict(os.environ)
     for var in ("RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS", "RUSTC_WRAPPER", "CARGO_BUILD_RUSTFLAGS"):
         env.pop(var, None)
+    # source paths (panic locations, file!()) must not make bytes depend on
+    # where the checkout lives
+    remap = tools.ROOT if crate.dir.is_relative_to(tools.ROOT) else crate.dir.parent
     rustflags = [
         f"-Clinker={SHIM}", "-Cpanic=abort",
-        f"--remap-path-prefix={tools.ROOT}=.",
+        f"--remap-path-prefix={remap}=.",
         # cargo relinks when its flags change: tie the link to the toolchain's own hash
         f"-Clink-arg=--sbf-toolchain={tools.toolchain_hash()}",
     ]
@@ -200,7 +215,7 @@ def _cargo_env(target: Path, plugin: Path, runtime: Path) -> dict[str, str]:
 
 
 def _cargo_build(crate: Crate, target: Path) -> Path:
-    env = _cargo_env(target, tools.build_plugin(), tools.runtime_bitcode())
+    env = _cargo_env(crate, target, tools.build_plugin(), tools.runtime_bitcode())
     release = Path(env["CARGO_TARGET_DIR"]) / tools.TARGET / "release"
     error_file = release / "deps" / f"lib{crate.lib_name}.so.sbf-error"
     error_file.unlink(missing_ok=True)

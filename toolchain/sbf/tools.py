@@ -140,9 +140,11 @@ def sysroot_lib() -> Path:
         / TARGET / "lib"
 
 
+#: The files whose content decides a program's bytes (not the test helpers).
+PIPELINE_FILES = ("build.py", "link.py", "convert.py", "bpf.py", "tools.py", "sbf-ld")
+
+
 def toolchain_hash() -> str:
     """Hash of everything in the pipeline besides the crate: a change relinks."""
-    own = sorted(p for p in HERE.rglob("*") if p.is_file() and p.suffix in
-                 (".py", ".c", ".cpp", "") and "__pycache__" not in p.parts)
+    own = [HERE / name for name in PIPELINE_FILES] + [RUNTIME_SRC, PLUGIN_SRC]
     return digest(*(p.read_bytes() for p in own), tool_versions())
-
