@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import timedelta
@@ -99,7 +97,7 @@ class Engine:
         self.registry = registry
         self.store = store
         self.settings = settings
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.worker = worker or settings.replica_id or socket.gethostname()
         self.lease = timedelta(seconds=settings.claim_lease_seconds)
         self._flights: dict[str, asyncio.Task[Answer]] = {}
         self._reconciler: asyncio.Task[None] | None = None
@@ -165,6 +163,8 @@ class Engine:
     async def _flight(self, req: PaymentRequest, mech: Mechanism, key: str) -> Answer:
         record = await self._db(self.store.get_payment, key)
         if record is not None:
+            if not _same_terms(record, req, mech):
+                return self._replayed(req, mech, record)
             answer = await self._answer_existing(req, mech, record)
             if answer is not None:
                 return answer
@@ -179,6 +179,8 @@ class Engine:
                          asset=req.asset, amount=req.amount, resource=req.resource)
         claim = await self._db(self.store.claim_payment, new, self.worker, self.lease)
         if not claim.won:
+            if not _same_terms(claim.record, req, mech):
+                return self._replayed(req, mech, claim.record)
             answer = await self._answer_existing(req, mech, claim.record)
             return answer if answer is not None else self._pending_answer(req, claim.record)
         return await self._send(req, mech, key, verified)
@@ -276,6 +278,13 @@ class Engine:
         return self._pending_answer(req, record)
 
     @staticmethod
+    def _replayed(req: PaymentRequest, mech: Mechanism, record: PaymentRecord) -> Answer:
+        # Same one-use key, different terms: a replay of a spent authorization.
+        return settle_answer(success=False, network=req.network, reason=mech.replay_reason,
+                             message="this authorization was already used for another "
+                                     f"payment ({record.amount} to {record.pay_to})")
+
+    @staticmethod
     def _pending_answer(req: PaymentRequest, record: PaymentRecord | None) -> Answer:
         return settle_answer(
             success=False, network=req.network,
@@ -354,7 +363,9 @@ class Engine:
         return decided
 
     async def start(self) -> None:
-        """Finish what a previous run left pending, then keep reconciling."""
+        """Finish what a previous run of this replica left pending, then keep
+        reconciling."""
+        await self._db(self.store.release_leases, self.worker)
         await self.reconcile()
         self._reconciler = asyncio.create_task(self._reconcile_forever())
 
@@ -374,6 +385,11 @@ class Engine:
         if flights:
             # Let settlements in progress record their outcome.
             await asyncio.wait(flights, timeout=self.settings.settle_wait_seconds)
+
+
+def _same_terms(record: PaymentRecord, req: PaymentRequest, mech: Mechanism) -> bool:
+    return (record.amount == req.amount and mech.same_asset(record.pay_to, req.pay_to)
+            and mech.same_asset(record.asset, req.asset))
 
 
 def _lease_ended(record: PaymentRecord) -> bool:

@@ -46,6 +46,10 @@ class FacilitatorSettings(BaseModel):
     database_url: str | None = None
     #: Networks to serve; empty: those in the local endpoints file.
     networks: list[NetworkConfig] = Field(default_factory=list)
+    #: This replica's name in the payment log's leases (default: the host name).
+    #: Each replica needs its own, and its own relayer key: on start, a replica
+    #: takes back the payments its previous run was settling.
+    replica_id: str | None = None
     #: Hex private key of the EVM relayer (pays gas), one per replica.
     evm_relayer_key_file: Path | None = None
     #: Solana keypair JSON (64-byte array) of the fee payer.

@@ -88,6 +88,8 @@ class Mechanism(ABC):
     family: ClassVar[str]
     #: ``NetworkConfig.transfer_method`` values this mechanism serves.
     transfer_method: ClassVar[str]
+    #: Reason for a payment whose one-use key was spent on other terms.
+    replay_reason: ClassVar[str] = "duplicate_settlement"
 
     def __init__(self, config: NetworkConfig, settings: FacilitatorSettings) -> None:
         self.config = config

@@ -342,6 +342,14 @@ class Store:
                          .where(payment_logs.c.status == "pending")
                          .values(lease_expires_at=utcnow(), updated_at=utcnow()))
 
+    def release_leases(self, owner: str) -> int:
+        """End every lease ``owner`` holds: a replica restarting after a crash
+        hands its unfinished payments to the reconciler."""
+        with self._tx() as conn:
+            return conn.execute(update(payment_logs).where(payment_logs.c.lease_owner == owner)
+                                .where(payment_logs.c.status == "pending")
+                                .values(lease_expires_at=utcnow())).rowcount
+
     def take_over(self, key: str, owner: str, lease: timedelta) -> PaymentRecord | None:
         """Hold a pending payment whose lease has ended (or that has none), to
         finish it; None when another worker holds it or it is no longer pending."""

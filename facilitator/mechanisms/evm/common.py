@@ -39,6 +39,7 @@ from facilitator.mechanisms.base import (
 )
 from pyclients.evm.chain import EvmChain
 from pyclients.evm.errors import (
+    NONCE_ALREADY_USED,
     VALID_BEFORE,
     EvmPaymentError,
     InvalidPayload,
@@ -75,6 +76,7 @@ class EvmMechanism(Mechanism):
     """x402 ``exact`` on an EVM chain through one ``pyclients`` payment path."""
 
     family: ClassVar[str] = "eip155"
+    replay_reason: ClassVar[str] = NONCE_ALREADY_USED
 
     def __init__(self, config: NetworkConfig, settings: FacilitatorSettings, *,
                  relayer_key: str | None = None, chain: EvmChain | None = None) -> None:
@@ -211,8 +213,18 @@ class EvmMechanism(Mechanism):
             parsed = self.parse(request.get("payload") or {})
         except InvalidPayload as exc:
             return Failed(exc.reason, f"logged payload is unreadable: {exc.message}")
-        return await self._outcome(parsed, record.transaction,
-                                   int(settlement.get("from_block", 0)))
+        outcome = await self._outcome(parsed, record.transaction,
+                                      int(settlement.get("from_block", 0)))
+        relayer = settlement.get("relayer")
+        if isinstance(outcome, Resend) and record.transaction is None and relayer:
+            # The id of what was sent is unknown. While the relayer has
+            # transactions waiting, ours may be among them: wait, never send twice.
+            with chain_errors(self.network):
+                waiting = (await self.chain.w3.eth.get_transaction_count(relayer, "pending")
+                           - await self.chain.w3.eth.get_transaction_count(relayer, "latest"))
+            if waiting > 0:
+                return StillPending(f"{relayer} has {waiting} transaction(s) waiting to be mined")
+        return outcome
 
     async def _outcome(self, parsed: Any, tx_hash: str | None, from_block: int) -> Resolution:
         """What the chain says of a payment we may have sent as ``tx_hash``."""
