@@ -58,6 +58,8 @@ OPS = {
     15: ("i8 checked div/rem", [(8, True), (8, True)]),
     16: ("u128 checked add/sub, saturating, bit counts", [(128, False), (128, False)]),
     17: ("core::fmt of u64/u128/i64/i128", [(64, False), (128, False), (64, True), (128, True)]),
+    18: ("u32/i32/u16 checked mul, checked_pow, abs_diff, div_ceil, rem_euclid, isqrt",
+         [(64, False), (64, False)]),
 }
 
 

@@ -261,11 +261,10 @@ def _build(crate: Crate, target: Path | None, anchor_toml: Path | None | bool) -
     deploy.mkdir(parents=True, exist_ok=True)
     so_path = deploy / f"{crate.lib_name}.so"
     stamp = target / "sbf" / "stamps" / f"{crate.lib_name}.json"
-    program_id = _keypair(deploy / f"{crate.lib_name}-keypair.json")
-
     started = time.monotonic()
     built = False
     with tools.locked(target / "sbf" / "build.lock"):
+        program_id = _keypair(deploy / f"{crate.lib_name}-keypair.json")
         current = fingerprint(crate)
         previous = json.loads(stamp.read_text()) if stamp.exists() else {}
         if previous.get("fingerprint") != current or not so_path.exists() or \

@@ -28,6 +28,7 @@ pub mod op {
     pub const I8_DIVREM: u8 = 15;
     pub const U128_ADD_SUB_BITS: u8 = 16;
     pub const FORMAT: u8 = 17;
+    pub const NARROW_AND_MISC: u8 = 18;
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -203,6 +204,19 @@ pub fn dispatch(input: &[u8], out: &mut [u8]) -> Option<usize> {
             let mut text = Text { buf: [0; 160], len: 0 };
             write!(text, "{a}|{b:x}|{c}|{d:?}|{b}").ok()?;
             w.put(&text.buf[..text.len])?;
+        }
+        op::NARROW_AND_MISC => {
+            let (a, b) = (r.u64()?, r.u64()?);
+            let (a32, b32) = (a as u32, b as u32);
+            w.opt(a32.checked_mul(b32).map(u32::to_le_bytes))?;
+            w.opt((a32 as i32).checked_mul(b32 as i32).map(i32::to_le_bytes))?;
+            w.opt((a as u16).checked_mul(b as u16).map(u16::to_le_bytes))?;
+            w.opt(a.checked_pow((b % 70) as u32).map(u64::to_le_bytes))?;
+            w.put(&a.abs_diff(b).to_le_bytes())?;
+            w.opt(a.checked_div(b).map(|_| a.div_ceil(b)).map(u64::to_le_bytes))?;
+            w.put(&(a as i64).wrapping_abs().to_le_bytes())?;
+            w.opt((a as i64).checked_rem_euclid(b as i64).map(i64::to_le_bytes))?;
+            w.put(&a.isqrt().to_le_bytes())?;
         }
         _ => return None,
     }
