@@ -47,8 +47,13 @@ async def measure_path(evm, name: str, count: int, sig_seconds: float) -> PathFi
     path = await payment_path(chain, dep)
     payer, payee = dep.dev_account(1), dep.dev_account(2)
     amount = 10 ** (dep.token.decimals - 2)
-    req = Requirements(network=dep.network, asset=dep.token.address, pay_to=payee.address,
-                       amount=amount, max_timeout_seconds=3600)
+    req = Requirements(
+        network=dep.network,
+        asset=dep.token.address,
+        pay_to=payee.address,
+        amount=amount,
+        max_timeout_seconds=3600,
+    )
     relayer = Relayer(chain, dep.dev_account(0))
     payer_client = Relayer(chain, payer)
 
@@ -57,7 +62,9 @@ async def measure_path(evm, name: str, count: int, sig_seconds: float) -> PathFi
     first_nonce = await chain.read(dep.token.address, abi.NONCES, payer.address)
     payments = []
     for i in range(count + 2):
-        kwargs = dict(to=payee.address, value=amount, valid_after=now - 600, valid_before=now + 3600)
+        kwargs = dict(
+            to=payee.address, value=amount, valid_after=now - 600, valid_before=now + 3600
+        )
         if isinstance(path, PermitPayment):
             kwargs["permit_nonce"] = first_nonce + i
         payments.append(path.sign(payer, **kwargs))
@@ -70,9 +77,12 @@ async def measure_path(evm, name: str, count: int, sig_seconds: float) -> PathFi
     payments = payments[2:]
 
     start = time.perf_counter()
-    transfer_gas = [int((await payer_client.transact(dep.token.address, transfer,
-                                                     action="transfer"))["gasUsed"])
-                    for _ in range(count)]
+    transfer_gas = [
+        int(
+            (await payer_client.transact(dep.token.address, transfer, action="transfer"))["gasUsed"]
+        )
+        for _ in range(count)
+    ]
     transfer_s = time.perf_counter() - start
 
     start = time.perf_counter()
@@ -80,11 +90,19 @@ async def measure_path(evm, name: str, count: int, sig_seconds: float) -> PathFi
     settle_s = time.perf_counter() - start
 
     # Full verify (chain reads included) of fresh payments, sequential.
-    fresh = [path.sign(payer, to=payee.address, value=amount, valid_after=now - 600,
-                       valid_before=now + 3600,
-                       **({"permit_nonce": first_nonce + count + 2}
-                          if isinstance(path, PermitPayment) else {}))
-             for _ in range(count)]
+    fresh = [
+        path.sign(
+            payer,
+            to=payee.address,
+            value=amount,
+            valid_after=now - 600,
+            valid_before=now + 3600,
+            **(
+                {"permit_nonce": first_nonce + count + 2} if isinstance(path, PermitPayment) else {}
+            ),
+        )
+        for _ in range(count)
+    ]
     start = time.perf_counter()
     for p in fresh:
         await path.verify(p, req)
@@ -127,29 +145,50 @@ def render(figures: list[PathFigures], count: int) -> None:
     from rich.table import Table
 
     table = Table(title=f"EVM payment paths on anvil ({count} sequential settlements per path)")
-    for col in ("network", "method", "settle/s", "transfer/s", "ratio", "gas settle",
-                "gas transfer", "ratio", "sig verify/s (1 core)", "full verify/s (RPC)"):
+    for col in (
+        "network",
+        "method",
+        "settle/s",
+        "transfer/s",
+        "ratio",
+        "gas settle",
+        "gas transfer",
+        "ratio",
+        "sig verify/s (1 core)",
+        "full verify/s (RPC)",
+    ):
         table.add_column(col, justify="left" if col in ("network", "method") else "right")
     for f in figures:
         table.add_row(
-            f.network, f.method, f"{f.settle_per_s:.1f}", f"{f.transfer_per_s:.1f}",
-            f"{f.settle_per_s / f.transfer_per_s:.2f}x", f"{f.settle_gas:,}",
-            f"{f.transfer_gas:,}", f"{f.settle_gas / f.transfer_gas:.2f}x",
-            f"{f.verify_sig_per_s:,.0f}", f"{f.verify_full_per_s:.1f}",
+            f.network,
+            f.method,
+            f"{f.settle_per_s:.1f}",
+            f"{f.transfer_per_s:.1f}",
+            f"{f.settle_per_s / f.transfer_per_s:.2f}x",
+            f"{f.settle_gas:,}",
+            f"{f.transfer_gas:,}",
+            f"{f.settle_gas / f.transfer_gas:.2f}x",
+            f"{f.verify_sig_per_s:,.0f}",
+            f"{f.verify_full_per_s:.1f}",
         )
     console = Console(width=max(140, Console().width))
     console.print(table)
     slowest = min(f.verify_sig_per_s for f in figures)
     verdict = "meets" if slowest >= VERIFY_GOAL_PER_S else "MISSES"
-    console.print(f"Signature verification: slowest path {slowest:,.0f}/s, "
-                  f"{verdict} the goal of {VERIFY_GOAL_PER_S:,}/s on one core.")
+    console.print(
+        f"Signature verification: slowest path {slowest:,.0f}/s, "
+        f"{verdict} the goal of {VERIFY_GOAL_PER_S:,}/s on one core."
+    )
 
 
 @click.command()
-@click.option("--count", default=100, show_default=True,
-              help="Settlements and transfers per path.")
-@click.option("--sig-seconds", default=1.0, show_default=True,
-              help="Seconds spent measuring pure signature verification per path.")
+@click.option("--count", default=100, show_default=True, help="Settlements and transfers per path.")
+@click.option(
+    "--sig-seconds",
+    default=1.0,
+    show_default=True,
+    help="Seconds spent measuring pure signature verification per path.",
+)
 def evm(count: int, sig_seconds: float) -> None:
     """Settlement vs plain transfer throughput and gas; verification speed."""
     render(asyncio.run(run(count, sig_seconds)), count)

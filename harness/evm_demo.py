@@ -39,18 +39,31 @@ async def pay_once(evm: LocalEvm, name: str) -> DemoPayment:
     chain, dep = evm.chains[name], evm.deployments[name]
     path = await payment_path(chain, dep)
     payer, payee = dep.dev_account(1), dep.dev_account(2)
-    req = Requirements(network=dep.network, asset=dep.token.address, pay_to=payee.address,
-                       amount=10 ** (dep.token.decimals - 2), max_timeout_seconds=120)
-    payer_before, payee_before = await path.balance_of(payer.address), await path.balance_of(payee.address)
+    req = Requirements(
+        network=dep.network,
+        asset=dep.token.address,
+        pay_to=payee.address,
+        amount=10 ** (dep.token.decimals - 2),
+        max_timeout_seconds=120,
+    )
+    payer_before, payee_before = (
+        await path.balance_of(payer.address),
+        await path.balance_of(payee.address),
+    )
 
-    payment = await path.authorize(payer, req)            # client: sign
-    await path.verify(payment, req)                       # facilitator: /verify
+    payment = await path.authorize(payer, req)  # client: sign
+    await path.verify(payment, req)  # facilitator: /verify
     settlement = await path.settle(payment, req, Relayer(chain, dep.dev_account(0)))  # /settle
 
     return DemoPayment(
-        deployment=dep, payer=payer.address, payee=payee.address, amount=req.amount,
-        payer_before=payer_before, payer_after=await path.balance_of(payer.address),
-        payee_before=payee_before, payee_after=await path.balance_of(payee.address),
+        deployment=dep,
+        payer=payer.address,
+        payee=payee.address,
+        amount=req.amount,
+        payer_before=payer_before,
+        payer_after=await path.balance_of(payer.address),
+        payee_before=payee_before,
+        payee_after=await path.balance_of(payee.address),
         settlement=settlement,
     )
 

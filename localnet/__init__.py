@@ -12,9 +12,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 
 def _endpoints_path(path: Path | None) -> Path:
@@ -42,8 +43,7 @@ def read_endpoints(path: Path | None = None) -> dict[str, Any]:
         return {}
 
 
-def update_endpoints(section: str, value: dict[str, Any] | None,
-                     path: Path | None = None) -> Path:
+def update_endpoints(section: str, value: dict[str, Any] | None, path: Path | None = None) -> Path:
     """Set (or with None, remove) one top-level ``section`` of the endpoints file,
     keeping every other section; written atomically."""
     path = _endpoints_path(path)

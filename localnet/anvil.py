@@ -48,7 +48,9 @@ def anvil_binary() -> Path:
     """The native anvil from the npm platform package, else the npm wrapper."""
     node_modules = get_settings().node_modules
     arch = {"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), platform.machine())
-    native = node_modules / "@foundry-rs" / f"anvil-{platform.system().lower()}-{arch}" / "bin" / "anvil"
+    native = (
+        node_modules / "@foundry-rs" / f"anvil-{platform.system().lower()}-{arch}" / "bin" / "anvil"
+    )
     for candidate in (native, node_modules / ".bin" / "anvil"):
         if candidate.exists():
             return candidate
@@ -159,9 +161,15 @@ def _rpc_chain_id(url: str) -> int | None:
         return None
 
 
-async def start_anvil(name: str, chain_id: int, *, port: int | None = None,
-                      log_dir: Path, detach: bool = False,
-                      ready_timeout: float = 20.0) -> AnvilProcess:
+async def start_anvil(
+    name: str,
+    chain_id: int,
+    *,
+    port: int | None = None,
+    log_dir: Path,
+    detach: bool = False,
+    ready_timeout: float = 20.0,
+) -> AnvilProcess:
     """Start anvil for ``chain_id`` on ``port`` (a free one when None) and wait until
     it answers JSON-RPC with that chain id."""
     if port is not None and port_in_use(port):
@@ -169,13 +177,27 @@ async def start_anvil(name: str, chain_id: int, *, port: int | None = None,
     chosen = port if port is not None else free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"anvil-{name}.log"
-    args = [str(anvil_binary()), "--host", "127.0.0.1", "--port", str(chosen),
-            "--chain-id", str(chain_id), "--accounts", str(len(dev_accounts())),
-            "--balance", str(DEV_BALANCE_ETH)]
+    args = [
+        str(anvil_binary()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(chosen),
+        "--chain-id",
+        str(chain_id),
+        "--accounts",
+        str(len(dev_accounts())),
+        "--balance",
+        str(DEV_BALANCE_ETH),
+    ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=None if detach else _die_with_parent,
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=None if detach else _die_with_parent,
         )
     anvil = AnvilProcess(name, chain_id, chosen, process, log_path)
     deadline = time.monotonic() + ready_timeout
@@ -186,19 +208,26 @@ async def start_anvil(name: str, chain_id: int, *, port: int | None = None,
                 tail = anvil.log_tail()
                 if port is None and "Address already in use" in tail:
                     # Lost the race for the free port to another process: pick again.
-                    return await start_anvil(name, chain_id, log_dir=log_dir, detach=detach,
-                                             ready_timeout=ready_timeout)
-                raise AnvilError(f"{name}: anvil (chain {chain_id}, port {chosen}) exited "
-                                 f"with code {code}:\n{tail}")
+                    return await start_anvil(
+                        name, chain_id, log_dir=log_dir, detach=detach, ready_timeout=ready_timeout
+                    )
+                raise AnvilError(
+                    f"{name}: anvil (chain {chain_id}, port {chosen}) exited "
+                    f"with code {code}:\n{tail}"
+                )
             reported = await asyncio.to_thread(_rpc_chain_id, anvil.rpc_url)
             if reported is not None:
                 if reported != chain_id:
-                    raise AnvilError(f"{name}: port {chosen} answers as chain {reported}, "
-                                     f"not {chain_id} (another node on that port?)")
+                    raise AnvilError(
+                        f"{name}: port {chosen} answers as chain {reported}, "
+                        f"not {chain_id} (another node on that port?)"
+                    )
                 return anvil
             if time.monotonic() > deadline:
-                raise AnvilError(f"{name}: anvil not ready on port {chosen} after "
-                                 f"{ready_timeout}s:\n{anvil.log_tail()}")
+                raise AnvilError(
+                    f"{name}: anvil not ready on port {chosen} after "
+                    f"{ready_timeout}s:\n{anvil.log_tail()}"
+                )
             await asyncio.sleep(0.05)
     except BaseException:
         anvil.stop()
@@ -252,9 +281,15 @@ class LocalEvm:
     state_dir: Path | None = None
 
     @classmethod
-    async def launch(cls, networks: Iterable[str] = DEFAULT_NETWORKS, *,
-                     ports: Mapping[str, int] | None = None, state_dir: Path | None = None,
-                     detach: bool = False, write_endpoints: bool = False) -> LocalEvm:
+    async def launch(
+        cls,
+        networks: Iterable[str] = DEFAULT_NETWORKS,
+        *,
+        ports: Mapping[str, int] | None = None,
+        state_dir: Path | None = None,
+        detach: bool = False,
+        write_endpoints: bool = False,
+    ) -> LocalEvm:
         """Start and deploy; the caller must ``await stop()`` unless ``detach``.
         ``write_endpoints`` writes the "evm" section of the endpoints file and pid
         files (what `gridpay evm up` does)."""
@@ -265,23 +300,36 @@ class LocalEvm:
         ports = dict(ports or {})
         state_dir = state_dir or get_settings().state_dir
         results = await asyncio.gather(
-            *(start_anvil(n, NETWORKS[n].chain_id, port=ports.get(n),
-                          log_dir=state_dir / "logs", detach=detach) for n in names),
+            *(
+                start_anvil(
+                    n,
+                    NETWORKS[n].chain_id,
+                    port=ports.get(n),
+                    log_dir=state_dir / "logs",
+                    detach=detach,
+                )
+                for n in names
+            ),
             return_exceptions=True,
         )
         started = {p.name: p for p in results if isinstance(p, AnvilProcess)}
         failures = [r for r in results if isinstance(r, BaseException)]
-        evm = cls(processes=started, chains={n: EvmChain.connect(p.rpc_url) for n, p in started.items()},
-                  state_dir=state_dir)
+        evm = cls(
+            processes=started,
+            chains={n: EvmChain.connect(p.rpc_url) for n, p in started.items()},
+            state_dir=state_dir,
+        )
         if failures:
             await evm.stop()
             raise failures[0]
         try:
-            deployed = await asyncio.gather(*(
-                deploy_network(evm.chains[n], NETWORKS[n], place_at_mainnet_address=True)
-                for n in names
-            ))
-            for n, d in zip(names, deployed):
+            deployed = await asyncio.gather(
+                *(
+                    deploy_network(evm.chains[n], NETWORKS[n], place_at_mainnet_address=True)
+                    for n in names
+                )
+            )
+            for n, d in zip(names, deployed, strict=False):
                 p = started[n]
                 evm.deployments[n] = replace(d, rpc_url=p.rpc_url, pid=p.pid)
             if write_endpoints:
@@ -293,12 +341,18 @@ class LocalEvm:
 
     @classmethod
     @asynccontextmanager
-    async def start(cls, networks: Iterable[str] = DEFAULT_NETWORKS, *,
-                    ports: Mapping[str, int] | None = None, state_dir: Path | None = None,
-                    write_endpoints: bool = False) -> AsyncIterator[LocalEvm]:
+    async def start(
+        cls,
+        networks: Iterable[str] = DEFAULT_NETWORKS,
+        *,
+        ports: Mapping[str, int] | None = None,
+        state_dir: Path | None = None,
+        write_endpoints: bool = False,
+    ) -> AsyncIterator[LocalEvm]:
         """Run chains for the duration of the ``async with`` block."""
-        evm = await cls.launch(networks, ports=ports, state_dir=state_dir,
-                               write_endpoints=write_endpoints)
+        evm = await cls.launch(
+            networks, ports=ports, state_dir=state_dir, write_endpoints=write_endpoints
+        )
         try:
             yield evm
         finally:

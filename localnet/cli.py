@@ -29,13 +29,22 @@ def _parse_ports(values: tuple[str, ...]) -> dict[str, int]:
 def _banner(evm) -> None:  # noqa: ANN001 - LocalEvm, imported lazily
     """Accounts and keys as anvil prints them, then one block per chain."""
     first = next(iter(evm.deployments.values()))
-    lines = ["gridpay local EVM chains (anvil, one per chain id)", "",
-             "Available Accounts", "=================="]
+    lines = [
+        "gridpay local EVM chains (anvil, one per chain id)",
+        "",
+        "Available Accounts",
+        "==================",
+    ]
     lines += [f"({i}) {a.address}" for i, a in enumerate(first.accounts)]
     lines += ["", "Private Keys", "=================="]
     lines += [f"({i}) {a.private_key}" for i, a in enumerate(first.accounts)]
-    lines += ["", "(0) deploys, mints and relays; each account holds 1,000,000 of each token.",
-              "", "Chains", "=================="]
+    lines += [
+        "",
+        "(0) deploys, mints and relays; each account holds 1,000,000 of each token.",
+        "",
+        "Chains",
+        "==================",
+    ]
     for name, d in evm.deployments.items():
         lines += [
             f"{name:<8} {d.network:<12} {d.rpc_url}  (pid {d.pid})",
@@ -54,10 +63,20 @@ def evm() -> None:
 
 @evm.command()
 @click.option("--detach", is_flag=True, help="Leave the chains running in the background.")
-@click.option("--port", "ports", multiple=True, metavar="NAME=PORT",
-              help="Fixed port for a chain (e.g. base=8545); free ports otherwise.")
-@click.option("--network", "networks", multiple=True, type=click.Choice(sorted(NETWORKS)),
-              help="Start only these chains (default: all three).")
+@click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="NAME=PORT",
+    help="Fixed port for a chain (e.g. base=8545); free ports otherwise.",
+)
+@click.option(
+    "--network",
+    "networks",
+    multiple=True,
+    type=click.Choice(sorted(NETWORKS)),
+    help="Start only these chains (default: all three).",
+)
 def up(detach: bool, ports: tuple[str, ...], networks: tuple[str, ...]) -> None:
     """Start the chains, deploy tokens and PermitSettlement, fund test accounts and
     write the endpoints file. Foreground until Ctrl-C unless --detach."""
@@ -65,15 +84,19 @@ def up(detach: bool, ports: tuple[str, ...], networks: tuple[str, ...]) -> None:
 
     running = running_pids()
     if running:
-        click.secho(f"EVM chains already running (pids {running}); run `gridpay evm down` first.",
-                    fg="red", err=True)
+        click.secho(
+            f"EVM chains already running (pids {running}); run `gridpay evm down` first.",
+            fg="red",
+            err=True,
+        )
         sys.exit(1)
     names = networks or tuple(NETWORKS)
 
     async def run() -> int:
         try:
-            local = await LocalEvm.launch(names, ports=_parse_ports(ports), detach=detach,
-                                          write_endpoints=True)
+            local = await LocalEvm.launch(
+                names, ports=_parse_ports(ports), detach=detach, write_endpoints=True
+            )
         except AnvilError as exc:
             click.secho(str(exc), fg="red", err=True)
             return 1
@@ -93,8 +116,11 @@ def up(detach: bool, ports: tuple[str, ...], networks: tuple[str, ...]) -> None:
             while not (dead := local.dead()):
                 await asyncio.sleep(0.5)
             for p in dead:
-                click.secho(f"{p.name}: anvil exited with code {p.process.returncode}:\n"
-                            f"{p.log_tail()}", fg="red", err=True)
+                click.secho(
+                    f"{p.name}: anvil exited with code {p.process.returncode}:\n" f"{p.log_tail()}",
+                    fg="red",
+                    err=True,
+                )
             return 1
         finally:
             await local.stop()

@@ -52,11 +52,13 @@ class NetworkSpec:
 NETWORKS: dict[str, NetworkSpec] = {
     spec.name: spec
     for spec in (
-        NetworkSpec("base", 8453, "FiatTokenUSDC",
-                    "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", "eip3009"),
+        NetworkSpec(
+            "base", 8453, "FiatTokenUSDC", "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913", "eip3009"
+        ),
         NetworkSpec("megaeth", 4326, "MegaUSD", None, "gridpay-permit"),
-        NetworkSpec("bsc", 56, "USD1",
-                    "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d", "gridpay-permit"),
+        NetworkSpec(
+            "bsc", 56, "USD1", "0x8d0D000Ee44948FC98c9B98A4FA4921476f08B0d", "gridpay-permit"
+        ),
     )
 }
 
@@ -143,9 +145,13 @@ async def deploy_contract(relayer: Relayer, name: str, *args: Any) -> str:
     return to_checksum_address(receipt["contractAddress"])
 
 
-async def deploy_network(chain: EvmChain, spec: NetworkSpec, *,
-                         place_at_mainnet_address: bool,
-                         accounts: tuple[DevAccount, ...] | None = None) -> ChainDeployment:
+async def deploy_network(
+    chain: EvmChain,
+    spec: NetworkSpec,
+    *,
+    place_at_mainnet_address: bool,
+    accounts: tuple[DevAccount, ...] | None = None,
+) -> ChainDeployment:
     """Deploy ``spec``'s token and a PermitSettlement, make account 0 the minter and
     mint DEV_MINT_TOKENS to every account. ``place_at_mainnet_address`` needs
     anvil (``anvil_setCode``)."""
@@ -166,20 +172,30 @@ async def deploy_network(chain: EvmChain, spec: NetworkSpec, *,
     settlement = await deploy_contract(relayer, "PermitSettlement")
 
     name, symbol, decimals, domain = await asyncio.gather(
-        chain.read(token, abi.NAME), chain.read(token, abi.SYMBOL),
-        chain.read(token, abi.DECIMALS), chain.domain(token),
+        chain.read(token, abi.NAME),
+        chain.read(token, abi.SYMBOL),
+        chain.read(token, abi.DECIMALS),
+        chain.domain(token),
     )
     amount = DEV_MINT_TOKENS * 10**decimals
-    await asyncio.gather(*(
-        relayer.transact(token, abi.MINT.encode(a.address, amount), action="mint")
-        for a in accounts
-    ))
+    await asyncio.gather(
+        *(
+            relayer.transact(token, abi.MINT.encode(a.address, amount), action="mint")
+            for a in accounts
+        )
+    )
     return ChainDeployment(
         name=spec.name,
         chain_id=chain_id,
         network=f"eip155:{chain_id}",
-        token=TokenInfo(address=token, symbol=symbol, decimals=decimals, name=name,
-                        version=domain.version, transfer_method=spec.transfer_method),
+        token=TokenInfo(
+            address=token,
+            symbol=symbol,
+            decimals=decimals,
+            name=name,
+            version=domain.version,
+            transfer_method=spec.transfer_method,
+        ),
         permit_settlement=settlement,
         accounts=accounts,
     )
@@ -241,11 +257,13 @@ class InProcessProvider(AsyncEthereumTesterProvider):
         from eth_tester import EthereumTester
 
         backend = _backend_class().from_mnemonic(
-            DEV_MNEMONIC, num_accounts=DEV_ACCOUNT_COUNT, hd_path=DEV_HD_PATH)
+            DEV_MNEMONIC, num_accounts=DEV_ACCOUNT_COUNT, hd_path=DEV_HD_PATH
+        )
         type(backend.chain).chain_id = chain_id  # the class is made per backend
         self.ethereum_tester = EthereumTester(backend)
         self.api_endpoints = {
-            **API_ENDPOINTS, "eth": {**API_ENDPOINTS["eth"], "chainId": static_return(chain_id)},
+            **API_ENDPOINTS,
+            "eth": {**API_ENDPOINTS["eth"], "chainId": static_return(chain_id)},
         }
 
     async def disconnect(self) -> None:
@@ -255,8 +273,15 @@ class InProcessProvider(AsyncEthereumTesterProvider):
         try:
             return await super().make_request(method, params)
         except _Revert as exc:
-            return {"jsonrpc": "2.0", "id": 0, "error": {
-                "code": 3, "message": "execution reverted", "data": "0x" + exc.data.hex()}}
+            return {
+                "jsonrpc": "2.0",
+                "id": 0,
+                "error": {
+                    "code": 3,
+                    "message": "execution reverted",
+                    "data": "0x" + exc.data.hex(),
+                },
+            }
 
 
 def in_process_chain(chain_id: int) -> EvmChain:
@@ -264,8 +289,10 @@ def in_process_chain(chain_id: int) -> EvmChain:
     return EvmChain(AsyncWeb3(InProcessProvider(chain_id)))
 
 
-async def deploy_in_process(spec: NetworkSpec, chain_id: int | None = None,
-                            ) -> tuple[EvmChain, ChainDeployment]:
+async def deploy_in_process(
+    spec: NetworkSpec,
+    chain_id: int | None = None,
+) -> tuple[EvmChain, ChainDeployment]:
     """An in-process chain (``chain_id`` defaults to the spec's) with ``spec`` deployed."""
     chain = in_process_chain(chain_id or spec.chain_id)
     return chain, await deploy_network(chain, spec, place_at_mainnet_address=False)

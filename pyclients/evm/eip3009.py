@@ -32,7 +32,6 @@ from pyclients.evm.eip712 import (
     word_uint,
 )
 from pyclients.evm.errors import InsufficientFunds, InvalidPayload, NonceAlreadyUsed
-from pyclients.evm.relayer import Relayer
 from pyclients.evm.payment import (
     VALID_AFTER_SLACK_SECONDS,
     PaymentPath,
@@ -46,6 +45,7 @@ from pyclients.evm.payment import (
     parse_uint,
     random_nonce,
 )
+from pyclients.evm.relayer import Relayer
 
 TRANSFER_WITH_AUTHORIZATION_TYPEHASH = type_hash(
     "TransferWithAuthorization(address from,address to,uint256 value,"
@@ -109,11 +109,16 @@ class SignedAuthorization:
     signature: bytes
 
     def to_payload(self) -> dict[str, Any]:
-        return {"signature": "0x" + self.signature.hex(), "authorization": self.authorization.to_json()}
+        return {
+            "signature": "0x" + self.signature.hex(),
+            "authorization": self.authorization.to_json(),
+        }
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> SignedAuthorization:
-        if not isinstance(payload, Mapping) or not isinstance(payload.get("authorization"), Mapping):
+        if not isinstance(payload, Mapping) or not isinstance(
+            payload.get("authorization"), Mapping
+        ):
             raise InvalidPayload("EIP-3009 payload needs an 'authorization' object")
         return cls(
             authorization=Authorization.from_json(payload["authorization"]),
@@ -137,9 +142,17 @@ class Eip3009(PaymentPath[SignedAuthorization]):
     def digest(self, authorization: Authorization) -> bytes:
         return typed_digest(self.domain.separator, authorization.struct_hash())
 
-    def sign(self, signer: LocalAccount, *, to: str, value: int, valid_after: int,
-             valid_before: int, nonce: bytes | None = None,
-             payer: str | None = None) -> SignedAuthorization:
+    def sign(
+        self,
+        signer: LocalAccount,
+        *,
+        to: str,
+        value: int,
+        valid_after: int,
+        valid_before: int,
+        nonce: bytes | None = None,
+        payer: str | None = None,
+    ) -> SignedAuthorization:
         """Sign an authorization. ``payer`` is the account paying when it differs
         from the signing key (an EIP-1271 wallet the key controls)."""
         authorization = Authorization(
@@ -152,15 +165,19 @@ class Eip3009(PaymentPath[SignedAuthorization]):
         )
         return SignedAuthorization(authorization, sign_digest(signer, self.digest(authorization)))
 
-    async def authorize(self, signer: LocalAccount, req: Requirements, *,
-                        payer: str | None = None) -> SignedAuthorization:
+    async def authorize(
+        self, signer: LocalAccount, req: Requirements, *, payer: str | None = None
+    ) -> SignedAuthorization:
         """Sign what ``req`` asks for, valid from now until ``maxTimeoutSeconds`` on."""
         await self.check_network(req)
         now = await self.chain.now()
         return self.sign(
-            signer, to=req.pay_to, value=req.amount,
+            signer,
+            to=req.pay_to,
+            value=req.amount,
             valid_after=now - VALID_AFTER_SLACK_SECONDS,
-            valid_before=now + req.max_timeout_seconds, payer=payer,
+            valid_before=now + req.max_timeout_seconds,
+            payer=payer,
         )
 
     async def cancel(self, signer: LocalAccount, nonce: bytes, relayer: Relayer) -> None:
@@ -194,11 +211,19 @@ class Eip3009(PaymentPath[SignedAuthorization]):
             self.chain.read(self.token, abi.BALANCE_OF, a.from_),
         )
         check_window(a.valid_after, a.valid_before, now, what="authorization")
-        await check_signature(self.chain, a.from_, self.digest(a), payment.signature,
-                              signer_has_code=code_size > 0, what="authorization")
+        await check_signature(
+            self.chain,
+            a.from_,
+            self.digest(a),
+            payment.signature,
+            signer_has_code=code_size > 0,
+            what="authorization",
+        )
         if used:
-            raise NonceAlreadyUsed(f"authorization nonce 0x{a.nonce.hex()} of {a.from_} "
-                                   "was already used or cancelled")
+            raise NonceAlreadyUsed(
+                f"authorization nonce 0x{a.nonce.hex()} of {a.from_} "
+                "was already used or cancelled"
+            )
         if balance < a.value:
             raise InsufficientFunds(f"{a.from_} holds {balance}, authorization moves {a.value}")
         return Verified(payer=a.from_, checked_at=now)

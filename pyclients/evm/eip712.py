@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - pycryptodome is pinned
     def keccak(data: bytes) -> bytes:
         return _eth_keccak(data)
 
+
 # secp256k1 group order; the contracts accept only s <= N/2 (no malleable twin).
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 SECP256K1_HALF_N = SECP256K1_N // 2
@@ -106,9 +107,11 @@ try:  # libsecp256k1 through coincurve: ~20x the pure-Python backend
     from coincurve import PublicKey as _CoincurvePublicKey
 
     def _recover_public_key(digest: bytes, rsv01: bytes) -> bytes:
-        return _CoincurvePublicKey.from_signature_and_message(
-            rsv01, digest, hasher=None).format(compressed=False)[1:]
+        return _CoincurvePublicKey.from_signature_and_message(rsv01, digest, hasher=None).format(
+            compressed=False
+        )[1:]
 except ImportError:  # pragma: no cover - coincurve is pinned in requirements.lock
+
     def _recover_public_key(digest: bytes, rsv01: bytes) -> bytes:
         signature = keys.Signature(signature_bytes=rsv01)
         return signature.recover_public_key_from_msg_hash(digest).to_bytes()

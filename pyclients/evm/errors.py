@@ -140,8 +140,9 @@ class SettlementFailed(EvmPaymentError):
 
     reason = TRANSACTION_FAILED
 
-    def __init__(self, message: str, *, tx_hash: str | None = None,
-                 onchain_error: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, tx_hash: str | None = None, onchain_error: str | None = None
+    ) -> None:
         super().__init__(message, onchain_error=onchain_error)
         self.tx_hash = tx_hash
 

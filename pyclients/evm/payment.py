@@ -143,15 +143,25 @@ def check_window(valid_after: int, valid_before: int, now: int, *, what: str) ->
         raise AuthorizationNotYetValid(f"{what} validAfter {valid_after} is not before now ({now})")
 
 
-async def check_signature(chain: EvmChain, signer: str, digest: bytes, signature: bytes, *,
-                          signer_has_code: bool, what: str) -> None:
+async def check_signature(
+    chain: EvmChain,
+    signer: str,
+    digest: bytes,
+    signature: bytes,
+    *,
+    signer_has_code: bool,
+    what: str,
+) -> None:
     """As the contracts' SignatureChecker: ECDSA for an account without code,
     EIP-1271 ``isValidSignature`` for a contract wallet."""
     if not signer_has_code:
         recovered = recover_raw(digest, signature)
         if not same_address(recovered, signer):
-            shown = ("a malformed or malleable signature" if recovered is None
-                     else to_checksum_address(recovered))
+            shown = (
+                "a malformed or malleable signature"
+                if recovered is None
+                else to_checksum_address(recovered)
+            )
             raise InvalidSignature(f"{what} is signed by {shown}, not by {signer}")
         return
     try:
@@ -189,8 +199,9 @@ class PaymentPath(ABC, Generic[P]):
     def settle_call(self, payment: P) -> tuple[str, bytes, str]:
         """(contract, calldata, action name) of the settling transaction."""
 
-    async def settle(self, payment: P, req: Requirements, relayer: Relayer, *,
-                     verify: bool = True) -> Settlement:
+    async def settle(
+        self, payment: P, req: Requirements, relayer: Relayer, *, verify: bool = True
+    ) -> Settlement:
         """Verify (unless told not to), simulate, send from ``relayer``, wait for the
         receipt. Whatever refuses the payment - this client or the chain in
         simulation - raises the same typed error."""

@@ -102,8 +102,15 @@ class PaymentIntent:
         )
 
     def as_tuple(self) -> tuple:
-        return (self.token, self.from_, self.to, self.value, self.valid_after,
-                self.valid_before, self.nonce)
+        return (
+            self.token,
+            self.from_,
+            self.to,
+            self.value,
+            self.valid_after,
+            self.valid_before,
+            self.nonce,
+        )
 
     def to_json(self) -> dict[str, str]:
         return {
@@ -142,8 +149,12 @@ class SignedPermit:
     signature: bytes
 
     def to_json(self) -> dict[str, str]:
-        return {"value": str(self.value), "deadline": str(self.deadline),
-                "nonce": str(self.nonce), "signature": "0x" + self.signature.hex()}
+        return {
+            "value": str(self.value),
+            "deadline": str(self.deadline),
+            "nonce": str(self.nonce),
+            "signature": "0x" + self.signature.hex(),
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SignedPermit:
@@ -194,8 +205,14 @@ class SignedPermitPayment:
 class PermitPayment(PaymentPath[SignedPermitPayment]):
     """A permit token plus the PermitSettlement contract on one chain."""
 
-    def __init__(self, chain: EvmChain, token: str, settlement: str,
-                 token_domain: Eip712Domain, settlement_domain: Eip712Domain) -> None:
+    def __init__(
+        self,
+        chain: EvmChain,
+        token: str,
+        settlement: str,
+        token_domain: Eip712Domain,
+        settlement_domain: Eip712Domain,
+    ) -> None:
         super().__init__(chain, token)
         self.settlement = to_checksum_address(settlement)
         self.token_domain = token_domain
@@ -215,34 +232,59 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
         return typed_digest(self.settlement_domain.separator, intent.struct_hash())
 
     def permit_digest(self, owner: str, value: int, nonce: int, deadline: int) -> bytes:
-        struct = hash_struct(PERMIT_TYPEHASH, word_address(owner), word_address(self.settlement),
-                             word_uint(value), word_uint(nonce), word_uint(deadline))
+        struct = hash_struct(
+            PERMIT_TYPEHASH,
+            word_address(owner),
+            word_address(self.settlement),
+            word_uint(value),
+            word_uint(nonce),
+            word_uint(deadline),
+        )
         return typed_digest(self.token_domain.separator, struct)
 
     # --- payer side -----------------------------------------------------------------
-    def sign(self, signer: LocalAccount, *, to: str, value: int, valid_after: int,
-             valid_before: int, permit_nonce: int, nonce: bytes | None = None,
-             payer: str | None = None, permit_value: int | None = None,
-             permit_deadline: int | None = None) -> SignedPermitPayment:
+    def sign(
+        self,
+        signer: LocalAccount,
+        *,
+        to: str,
+        value: int,
+        valid_after: int,
+        valid_before: int,
+        permit_nonce: int,
+        nonce: bytes | None = None,
+        payer: str | None = None,
+        permit_value: int | None = None,
+        permit_deadline: int | None = None,
+    ) -> SignedPermitPayment:
         """Sign intent and permit. The permit allows exactly ``value`` until the
         intent expires unless told otherwise; ``permit_nonce`` is the payer's
         current token nonce (``nonces(payer)``)."""
         owner = to_checksum_address(payer or signer.address)
         intent = PaymentIntent(
-            token=self.token, from_=owner, to=to_checksum_address(to), value=value,
-            valid_after=valid_after, valid_before=valid_before,
+            token=self.token,
+            from_=owner,
+            to=to_checksum_address(to),
+            value=value,
+            valid_after=valid_after,
+            valid_before=valid_before,
             nonce=nonce if nonce is not None else random_nonce(),
         )
         p_value = value if permit_value is None else permit_value
         p_deadline = valid_before if permit_deadline is None else permit_deadline
         permit = SignedPermit(
-            value=p_value, deadline=p_deadline, nonce=permit_nonce,
-            signature=sign_digest(signer, self.permit_digest(owner, p_value, permit_nonce, p_deadline)),
+            value=p_value,
+            deadline=p_deadline,
+            nonce=permit_nonce,
+            signature=sign_digest(
+                signer, self.permit_digest(owner, p_value, permit_nonce, p_deadline)
+            ),
         )
         return SignedPermitPayment(intent, sign_digest(signer, self.intent_digest(intent)), permit)
 
-    async def authorize(self, signer: LocalAccount, req: Requirements, *,
-                        payer: str | None = None) -> SignedPermitPayment:
+    async def authorize(
+        self, signer: LocalAccount, req: Requirements, *, payer: str | None = None
+    ) -> SignedPermitPayment:
         """Sign what ``req`` asks for, valid from now until ``maxTimeoutSeconds`` on."""
         await self.check_network(req)
         owner = to_checksum_address(payer or signer.address)
@@ -250,10 +292,13 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
             self.chain.now(), self.chain.read(self.token, abi.NONCES, owner)
         )
         return self.sign(
-            signer, to=req.pay_to, value=req.amount,
+            signer,
+            to=req.pay_to,
+            value=req.amount,
             valid_after=now - VALID_AFTER_SLACK_SECONDS,
             valid_before=now + req.max_timeout_seconds,
-            permit_nonce=permit_nonce, payer=payer,
+            permit_nonce=permit_nonce,
+            payer=payer,
         )
 
     # --- facilitator side -----------------------------------------------------------
@@ -272,11 +317,12 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
         """The pure check of both signatures for a payer without code."""
         i, p = payment.intent, payment.permit
         permit_digest = self.permit_digest(i.from_, p.value, p.nonce, p.deadline)
-        return (same_address(recover_raw(self.intent_digest(i), payment.intent_signature), i.from_)
-                and same_address(recover_raw(permit_digest, p.signature), i.from_))
+        return same_address(
+            recover_raw(self.intent_digest(i), payment.intent_signature), i.from_
+        ) and same_address(recover_raw(permit_digest, p.signature), i.from_)
 
     async def verify(self, payment: SignedPermitPayment, req: Requirements) -> Verified:
-        i, p = payment.intent, payment.permit
+        i = payment.intent
         await self.check_network(req)
         check_terms(req, asset=i.token, to=i.to, value=i.value)
         now, code_size, used, balance, allowance, token_nonce = await asyncio.gather(
@@ -289,18 +335,31 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
         )
         check_window(i.valid_after, i.valid_before, now, what="intent")
         has_code = code_size > 0
-        await check_signature(self.chain, i.from_, self.intent_digest(i), payment.intent_signature,
-                              signer_has_code=has_code, what="payment intent")
+        await check_signature(
+            self.chain,
+            i.from_,
+            self.intent_digest(i),
+            payment.intent_signature,
+            signer_has_code=has_code,
+            what="payment intent",
+        )
         if used:
-            raise NonceAlreadyUsed(f"intent nonce 0x{i.nonce.hex()} of {i.from_} "
-                                   "was already settled or cancelled")
+            raise NonceAlreadyUsed(
+                f"intent nonce 0x{i.nonce.hex()} of {i.from_} " "was already settled or cancelled"
+            )
         await self._check_allowance(payment, now, allowance, token_nonce, has_code)
         if balance < i.value:
             raise InsufficientFunds(f"{i.from_} holds {balance}, intent moves {i.value}")
         return Verified(payer=i.from_, checked_at=now)
 
-    async def _check_allowance(self, payment: SignedPermitPayment, now: int, allowance: int,
-                               token_nonce: int, has_code: bool) -> None:
+    async def _check_allowance(
+        self,
+        payment: SignedPermitPayment,
+        now: int,
+        allowance: int,
+        token_nonce: int,
+        has_code: bool,
+    ) -> None:
         """Mirror settle(): the permit is applied when it can be (which *sets* the
         allowance to its value), ignored when it cannot; then the allowance must
         cover the value. A permit someone already submitted (front-run) has its
@@ -310,14 +369,21 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
         permit_error: Exception | None = None
         if p.nonce != token_nonce:
             permit_error = PermitNonceMismatch(
-                f"permit signed for token nonce {p.nonce}, {i.from_}'s nonce is {token_nonce}")
+                f"permit signed for token nonce {p.nonce}, {i.from_}'s nonce is {token_nonce}"
+            )
         elif p.deadline < now:
             permit_error = AuthorizationExpired(f"permit deadline {p.deadline} has passed ({now})")
         else:
             digest = self.permit_digest(i.from_, p.value, p.nonce, p.deadline)
             try:
-                await check_signature(self.chain, i.from_, digest, p.signature,
-                                      signer_has_code=has_code, what="permit")
+                await check_signature(
+                    self.chain,
+                    i.from_,
+                    digest,
+                    p.signature,
+                    signer_has_code=has_code,
+                    what="permit",
+                )
             except InvalidSignature as exc:
                 permit_error = exc
         if permit_error is None:
@@ -326,15 +392,19 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
                 raise InsufficientAllowance(f"permit allows {p.value}, intent moves {i.value}")
             if p.deadline < now + margin and allowance < i.value:
                 raise AuthorizationExpired(
-                    f"permit deadline {p.deadline} falls within the {margin}s margin of now ({now})")
+                    f"permit deadline {p.deadline} falls within the {margin}s margin of now ({now})"
+                )
             return
         if allowance < i.value:
             if isinstance(permit_error, PermitNonceMismatch):
-                raise PermitNonceMismatch(f"{permit_error.message}, and the allowance "
-                                          f"{allowance} does not cover {i.value}")
+                raise PermitNonceMismatch(
+                    f"{permit_error.message}, and the allowance "
+                    f"{allowance} does not cover {i.value}"
+                )
             raise permit_error
 
     def settle_call(self, payment: SignedPermitPayment) -> tuple[str, bytes, str]:
-        data = abi.SETTLE.encode(payment.intent.as_tuple(), payment.intent_signature,
-                                 payment.permit.as_tuple())
+        data = abi.SETTLE.encode(
+            payment.intent.as_tuple(), payment.intent_signature, payment.permit.as_tuple()
+        )
         return self.settlement, data, "PermitSettlement.settle"

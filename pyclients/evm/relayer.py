@@ -23,17 +23,27 @@ from pyclients.evm.chain import EvmChain
 from pyclients.evm.errors import RelayerError, SettlementFailed, from_revert
 
 # Node messages meaning "this nonce is taken": resync and retry.
-_NONCE_TAKEN = ("nonce too low", "already known", "replacement transaction underpriced",
-                "nonce has already been used")
+_NONCE_TAKEN = (
+    "nonce too low",
+    "already known",
+    "replacement transaction underpriced",
+    "nonce has already been used",
+)
 _MAX_NONCE_RETRIES = 3
 
 
 class Relayer:
     """A funded account on ``chain`` that submits settlement transactions."""
 
-    def __init__(self, chain: EvmChain, account: LocalAccount, *,
-                 receipt_timeout: float = 60.0, fee_ttl: float = 1.0,
-                 gas_headroom: float = 1.25) -> None:
+    def __init__(
+        self,
+        chain: EvmChain,
+        account: LocalAccount,
+        *,
+        receipt_timeout: float = 60.0,
+        fee_ttl: float = 1.0,
+        gas_headroom: float = 1.25,
+    ) -> None:
         self.chain = chain
         self.account = account
         self.receipt_timeout = receipt_timeout
@@ -56,8 +66,15 @@ class Relayer:
         except ContractLogicError as exc:
             raise from_revert(revert_data(exc), action) from exc
 
-    async def transact(self, to: str | None, data: bytes, *, action: str, simulate: bool = True,
-                       gas: int | None = None) -> TxReceipt:
+    async def transact(
+        self,
+        to: str | None,
+        data: bytes,
+        *,
+        action: str,
+        simulate: bool = True,
+        gas: int | None = None,
+    ) -> TxReceipt:
         """Simulate, estimate gas, send, wait for the receipt (``to=None`` deploys
         ``data`` as init code). SettlementFailed when the transaction is mined but
         reverted (e.g. a competing settlement of the same payment got in first)."""
@@ -126,6 +143,8 @@ class Relayer:
                 self.chain.w3.eth.get_block("latest"), self.chain.w3.eth.max_priority_fee
             )
             base = int(block.get("baseFeePerGas", 0))
-            self._fees = (now, {"maxFeePerGas": 2 * base + int(tip),
-                                "maxPriorityFeePerGas": int(tip), "type": 2})
+            self._fees = (
+                now,
+                {"maxFeePerGas": 2 * base + int(tip), "maxPriorityFeePerGas": int(tip), "type": 2},
+            )
         return self._fees[1]

@@ -121,17 +121,34 @@ class Env:
         """0.01 token in base units, whatever the decimals."""
         return 10 ** (self.dep.token.decimals - 2)
 
-    def req(self, *, amount: int | None = None, pay_to: str | None = None,
-            network: str | None = None, asset: str | None = None) -> Requirements:
-        return Requirements(network=network or self.dep.network, asset=asset or self.token,
-                            pay_to=pay_to or self.payee.address,
-                            amount=self.amount if amount is None else amount,
-                            max_timeout_seconds=120)
+    def req(
+        self,
+        *,
+        amount: int | None = None,
+        pay_to: str | None = None,
+        network: str | None = None,
+        asset: str | None = None,
+    ) -> Requirements:
+        return Requirements(
+            network=network or self.dep.network,
+            asset=asset or self.token,
+            pay_to=pay_to or self.payee.address,
+            amount=self.amount if amount is None else amount,
+            max_timeout_seconds=120,
+        )
 
-    async def sign(self, *, signer: LocalAccount | None = None, payer: str | None = None,
-                   to: str | None = None, value: int | None = None,
-                   valid_after: int | None = None, valid_before: int | None = None,
-                   path: PaymentPath | None = None, **permit: Any) -> Any:
+    async def sign(
+        self,
+        *,
+        signer: LocalAccount | None = None,
+        payer: str | None = None,
+        to: str | None = None,
+        value: int | None = None,
+        valid_after: int | None = None,
+        valid_before: int | None = None,
+        path: PaymentPath | None = None,
+        **permit: Any,
+    ) -> Any:
         """A payment signed through the path client, valid now unless told otherwise."""
         path = path or self.path
         signer = signer or self.payer
@@ -170,8 +187,14 @@ async def _env(backends: Backends, backend: str, name: str) -> AsyncIterator[Env
     chain, dep = await backends.get(backend, name)
     snapshot = await rpc(chain, "evm_snapshot")
     try:
-        yield Env(backend, name, chain, dep, await payment_path(chain, dep),
-                  Relayer(chain, dep.dev_account(0)))
+        yield Env(
+            backend,
+            name,
+            chain,
+            dep,
+            await payment_path(chain, dep),
+            Relayer(chain, dep.dev_account(0)),
+        )
     finally:
         await rpc(chain, "evm_revert", snapshot)
 
@@ -195,8 +218,9 @@ async def fast_env(request: pytest.FixtureRequest, backends: Backends) -> AsyncI
         yield e
 
 
-@pytest_asyncio.fixture(loop_scope="session", params=PERMIT_ENV_PARAMS,
-                        ids=lambda p: f"{p[0]}-{p[1]}")
+@pytest_asyncio.fixture(
+    loop_scope="session", params=PERMIT_ENV_PARAMS, ids=lambda p: f"{p[0]}-{p[1]}"
+)
 async def permit_env(request: pytest.FixtureRequest, backends: Backends) -> AsyncIterator[Env]:
     """The permit-path networks on both backends."""
     async for e in _env(backends, *request.param):

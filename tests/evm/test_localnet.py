@@ -25,8 +25,14 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 def gridpay(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "GRIDPAY_STATE_DIR": str(state_dir)}
-    return subprocess.run([sys.executable, "-m", "gridpay.cli", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "gridpay.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def alive(pid: int) -> bool:
@@ -45,7 +51,11 @@ def anvils_on_port(port: int) -> list[int]:
                 cmd = (proc / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if any(b"anvil" in c for c in cmd[:1]) and str(port).encode() in cmd and alive(int(proc.name)):
+            if (
+                any(b"anvil" in c for c in cmd[:1])
+                and str(port).encode() in cmd
+                and alive(int(proc.name))
+            ):
                 pids.append(int(proc.name))
     return pids
 
@@ -81,7 +91,9 @@ async def test_up_detach_then_down(tmp_path: Path) -> None:
     assert down.returncode == 0, down.stderr
     assert all(not alive(pid) for pid in pids.values())
     assert not list(tmp_path.glob("anvil-*.pid"))
-    assert read_endpoints(tmp_path / "endpoints.json") == {"solana": {"rpc_url": "http://127.0.0.1:8899"}}
+    assert read_endpoints(tmp_path / "endpoints.json") == {
+        "solana": {"rpc_url": "http://127.0.0.1:8899"}
+    }
 
 
 async def test_port_clash_is_named_and_leaves_no_process(tmp_path: Path) -> None:
@@ -91,8 +103,9 @@ async def test_port_clash_is_named_and_leaves_no_process(tmp_path: Path) -> None
         busy = taken.getsockname()[1]
         base_port = free_port()
         with pytest.raises(AnvilError, match=f"port {busy} on 127.0.0.1 is already in use"):
-            await LocalEvm.launch(["base", "megaeth"], ports={"base": base_port, "megaeth": busy},
-                                  state_dir=tmp_path)
+            await LocalEvm.launch(
+                ["base", "megaeth"], ports={"base": base_port, "megaeth": busy}, state_dir=tmp_path
+            )
     assert anvils_on_port(base_port) == []
 
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from pyclients.evm import abi
-from pyclients.evm.eip3009 import Eip3009, SignedAuthorization
 from pyclients.evm.eip712 import VRS
+from pyclients.evm.eip3009 import Eip3009, SignedAuthorization
 from pyclients.evm.errors import (
     AssetMismatch,
     AuthorizationExpired,
@@ -37,10 +37,18 @@ pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 # The contract's custom error for each refusal, per path.
 ONCHAIN = {
-    False: {"used": "AuthorizationAlreadyUsed", "cancelled": "AuthorizationAlreadyCanceled",
-            "expired": "AuthorizationExpired", "early": "AuthorizationNotYetValid"},
-    True: {"used": "IntentUsed", "cancelled": "IntentUsed",
-           "expired": "IntentExpired", "early": "IntentNotYetValid"},
+    False: {
+        "used": "AuthorizationAlreadyUsed",
+        "cancelled": "AuthorizationAlreadyCanceled",
+        "expired": "AuthorizationExpired",
+        "early": "AuthorizationNotYetValid",
+    },
+    True: {
+        "used": "IntentUsed",
+        "cancelled": "IntentUsed",
+        "expired": "IntentExpired",
+        "early": "IntentNotYetValid",
+    },
 }
 
 
@@ -51,13 +59,21 @@ def tamper(payment: Any, **fields: Any) -> Any:
     return replace(payment, intent=replace(payment.intent, **fields))
 
 
-async def assert_refused(env: Env, payment: Any, req: Requirements,
-                         error: type[EvmPaymentError], onchain: str | None,
-                         onchain_type: type[EvmPaymentError] | None = None) -> None:
+async def assert_refused(
+    env: Env,
+    payment: Any,
+    req: Requirements,
+    error: type[EvmPaymentError],
+    onchain: str | None,
+    onchain_type: type[EvmPaymentError] | None = None,
+) -> None:
     """Off-chain verify raises ``error``; with ``onchain``, settle without verifying
     is refused by the contract with that custom error; nobody's balance moves."""
-    watched = list(dict.fromkeys([env.payer.address, env.payee.address, env.stranger.address,
-                                  env.path.payer_of(payment)]))
+    watched = list(
+        dict.fromkeys(
+            [env.payer.address, env.payee.address, env.stranger.address, env.path.payer_of(payment)]
+        )
+    )
     before = await env.balances(*watched)
     with pytest.raises(error) as refused:
         await env.path.verify(payment, req)
@@ -83,7 +99,9 @@ async def test_payment_moves_exactly_the_amount_to_payee(env: Env) -> None:
     assert verified.payer == settlement.payer == env.payer.address
     assert settlement.network == env.dep.network
     assert await env.balances(env.payer.address, env.payee.address) == [
-        before[0] - env.amount, before[1] + env.amount]
+        before[0] - env.amount,
+        before[1] + env.amount,
+    ]
     receipt = await env.chain.w3.eth.get_transaction_receipt(settlement.tx_hash)
     assert receipt["status"] == 1 and receipt["gasUsed"] == settlement.gas_used
     assert receipt["from"] == env.relayer.address
@@ -119,19 +137,22 @@ async def test_replayed_nonce(env: Env) -> None:
 async def test_cancelled_authorization(env: Env) -> None:
     payment = await env.sign()
     if env.is_permit:
-        await env.send_as(env.payer, env.path.settlement,
-                          abi.CANCEL_INTENT.encode(payment.intent.nonce))
+        await env.send_as(
+            env.payer, env.path.settlement, abi.CANCEL_INTENT.encode(payment.intent.nonce)
+        )
     else:
         await env.path.cancel(env.payer, payment.authorization.nonce, env.relayer)
-    await assert_refused(env, payment, env.req(), NonceAlreadyUsed,
-                         ONCHAIN[env.is_permit]["cancelled"])
+    await assert_refused(
+        env, payment, env.req(), NonceAlreadyUsed, ONCHAIN[env.is_permit]["cancelled"]
+    )
 
 
 async def test_expired(env: Env) -> None:
     now = await env.chain.now()
     payment = await env.sign(valid_after=now - 3600, valid_before=now - 60)
-    await assert_refused(env, payment, env.req(), AuthorizationExpired,
-                         ONCHAIN[env.is_permit]["expired"])
+    await assert_refused(
+        env, payment, env.req(), AuthorizationExpired, ONCHAIN[env.is_permit]["expired"]
+    )
 
 
 async def test_expiring_within_the_margin(env: Env) -> None:
@@ -143,8 +164,9 @@ async def test_expiring_within_the_margin(env: Env) -> None:
 async def test_not_yet_valid(env: Env) -> None:
     now = await env.chain.now()
     payment = await env.sign(valid_after=now + 3600, valid_before=now + 7200)
-    await assert_refused(env, payment, env.req(), AuthorizationNotYetValid,
-                         ONCHAIN[env.is_permit]["early"])
+    await assert_refused(
+        env, payment, env.req(), AuthorizationNotYetValid, ONCHAIN[env.is_permit]["early"]
+    )
 
 
 async def test_wrong_recipient(env: Env) -> None:
@@ -154,8 +176,9 @@ async def test_wrong_recipient(env: Env) -> None:
 
 async def test_recipient_rewritten_after_signing(env: Env) -> None:
     payment = tamper(await env.sign(), to=env.stranger.address)
-    await assert_refused(env, payment, env.req(pay_to=env.stranger.address),
-                         InvalidSignature, "InvalidSignature")
+    await assert_refused(
+        env, payment, env.req(pay_to=env.stranger.address), InvalidSignature, "InvalidSignature"
+    )
 
 
 async def test_wrong_value(env: Env) -> None:
@@ -165,8 +188,9 @@ async def test_wrong_value(env: Env) -> None:
 
 async def test_value_rewritten_after_signing(env: Env) -> None:
     payment = tamper(await env.sign(), value=env.amount * 100)
-    await assert_refused(env, payment, env.req(amount=env.amount * 100),
-                         InvalidSignature, "InvalidSignature")
+    await assert_refused(
+        env, payment, env.req(amount=env.amount * 100), InvalidSignature, "InvalidSignature"
+    )
 
 
 async def test_signature_from_another_key(env: Env) -> None:
@@ -176,9 +200,13 @@ async def test_signature_from_another_key(env: Env) -> None:
 
 async def test_signature_for_another_chain_id(env: Env) -> None:
     if env.is_permit:
-        other = PermitPayment(env.chain, env.token, env.path.settlement,
-                              replace(env.path.token_domain, chain_id=1),
-                              replace(env.path.settlement_domain, chain_id=1))
+        other = PermitPayment(
+            env.chain,
+            env.token,
+            env.path.settlement,
+            replace(env.path.token_domain, chain_id=1),
+            replace(env.path.settlement_domain, chain_id=1),
+        )
     else:
         other = Eip3009(env.chain, env.token, replace(env.path.domain, chain_id=1))
     payment = await env.sign(path=other)
@@ -190,21 +218,35 @@ async def test_signature_for_another_token(env: Env) -> None:
     if env.is_permit:
         # The intent names its token, so the permit is what can be for another token:
         # the contract ignores the failing permit and finds no allowance.
-        other = PermitPayment(env.chain, env.token, env.path.settlement,
-                              replace(env.path.token_domain, verifying_contract=elsewhere),
-                              env.path.settlement_domain)
+        other = PermitPayment(
+            env.chain,
+            env.token,
+            env.path.settlement,
+            replace(env.path.token_domain, verifying_contract=elsewhere),
+            env.path.settlement_domain,
+        )
         payment = await env.sign(path=other)
-        await assert_refused(env, payment, env.req(), InvalidSignature, "InsufficientAllowance",
-                             onchain_type=InsufficientAllowance)
+        await assert_refused(
+            env,
+            payment,
+            env.req(),
+            InvalidSignature,
+            "InsufficientAllowance",
+            onchain_type=InsufficientAllowance,
+        )
     else:
-        other = Eip3009(env.chain, env.token, replace(env.path.domain, verifying_contract=elsewhere))
+        other = Eip3009(
+            env.chain, env.token, replace(env.path.domain, verifying_contract=elsewhere)
+        )
         payment = await env.sign(path=other)
         await assert_refused(env, payment, env.req(), InvalidSignature, "InvalidSignature")
 
 
 async def test_payment_in_another_token(env: Env) -> None:
     payment = await env.sign()
-    await assert_refused(env, payment, env.req(asset=env.dep.permit_settlement), AssetMismatch, None)
+    await assert_refused(
+        env, payment, env.req(asset=env.dep.permit_settlement), AssetMismatch, None
+    )
 
 
 async def test_requirements_for_another_network(env: Env) -> None:
@@ -235,8 +277,13 @@ async def test_front_run_permit_does_not_stop_the_payment(permit_env: Env) -> No
     p = payment.permit
     vrs = VRS.from_bytes(p.signature)
     # Someone sees the permit and submits it to the token first.
-    await env.send_as(env.stranger, env.token, abi.PERMIT.encode(
-        env.payer.address, env.path.settlement, p.value, p.deadline, vrs.v, vrs.r, vrs.s))
+    await env.send_as(
+        env.stranger,
+        env.token,
+        abi.PERMIT.encode(
+            env.payer.address, env.path.settlement, p.value, p.deadline, vrs.v, vrs.r, vrs.s
+        ),
+    )
     assert await env.chain.read(env.token, abi.NONCES, env.payer.address) == p.nonce + 1
     before = await env.balances(env.payer.address, env.payee.address, env.stranger.address)
 
@@ -244,7 +291,10 @@ async def test_front_run_permit_does_not_stop_the_payment(permit_env: Env) -> No
     await env.path.settle(payment, req, env.relayer)
 
     assert await env.balances(env.payer.address, env.payee.address, env.stranger.address) == [
-        before[0] - env.amount, before[1] + env.amount, before[2]]
+        before[0] - env.amount,
+        before[1] + env.amount,
+        before[2],
+    ]
 
 
 async def test_permit_for_less_than_the_value(permit_env: Env) -> None:
@@ -257,15 +307,27 @@ async def test_permit_signed_for_a_stale_nonce(permit_env: Env) -> None:
     env = permit_env
     current = await env.chain.read(env.token, abi.NONCES, env.payer.address)
     payment = await env.sign(permit_nonce=current + 1)
-    await assert_refused(env, payment, env.req(), PermitNonceMismatch, "InsufficientAllowance",
-                         onchain_type=InsufficientAllowance)
+    await assert_refused(
+        env,
+        payment,
+        env.req(),
+        PermitNonceMismatch,
+        "InsufficientAllowance",
+        onchain_type=InsufficientAllowance,
+    )
 
 
 async def test_expired_permit(permit_env: Env) -> None:
     env = permit_env
     payment = await env.sign(permit_deadline=await env.chain.now() - 10)
-    await assert_refused(env, payment, env.req(), AuthorizationExpired, "InsufficientAllowance",
-                         onchain_type=InsufficientAllowance)
+    await assert_refused(
+        env,
+        payment,
+        env.req(),
+        AuthorizationExpired,
+        "InsufficientAllowance",
+        onchain_type=InsufficientAllowance,
+    )
 
 
 async def test_existing_allowance_pays_without_a_valid_permit(permit_env: Env) -> None:
@@ -274,5 +336,6 @@ async def test_existing_allowance_pays_without_a_valid_permit(permit_env: Env) -
     await env.send_as(env.payer, env.token, abi.APPROVE.encode(env.path.settlement, env.amount))
     payment = await env.sign(permit_nonce=999)
     await env.path.settle(payment, env.req(), env.relayer)
-    assert await env.chain.read(env.token, abi.ALLOWANCE, env.payer.address,
-                                env.path.settlement) == 0
+    assert (
+        await env.chain.read(env.token, abi.ALLOWANCE, env.payer.address, env.path.settlement) == 0
+    )

@@ -40,7 +40,7 @@ async def test_resyncs_when_someone_else_used_the_key(anvil_env: Env) -> None:
     env = anvil_env
     mint = abi.MINT.encode(env.stranger.address, 1)
     await env.relayer.transact(env.token, mint, action="mint")  # caches the next nonce
-    other = Relayer(env.chain, env.relayer.account)             # same key, other process
+    other = Relayer(env.chain, env.relayer.account)  # same key, other process
     await other.transact(env.token, mint, action="mint")
     await other.transact(env.token, mint, action="mint")
     # The first relayer's cached nonce is now taken: "nonce too low", resync, retry.
