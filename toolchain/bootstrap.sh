@@ -52,6 +52,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 if ! fresh venv requirements.lock requirements-nodeps.lock pyproject.toml; then
   say "pip: installing pinned packages"
+  # llama-cpp-python compiles llama.cpp: portable x86-64 code, so the wheel pip
+  # caches after the first build (~10 min on 2 cores) serves every re-install.
+  export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
   # anchorpy3 pins construct-typing<0.6, which the rest of the set cannot
   # take; it is installed beside it without its pins (python-stack.md).
