@@ -567,11 +567,12 @@ private:
                                             CallParams));
       if (Sret) {
         Value *Loaded = B.CreateLoad(FT->getReturnType(), RetSlot);
+        Loaded->takeName(CI);
         CI->replaceAllUsesWith(Loaded);
       } else {
+        New->takeName(CI);
         CI->replaceAllUsesWith(New);
       }
-      New->takeName(CI);
       CI->eraseFromParent();
     }
     F.eraseFromParent();
