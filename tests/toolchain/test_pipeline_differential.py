@@ -60,6 +60,8 @@ OPS = {
     17: ("core::fmt of u64/u128/i64/i128", [(64, False), (128, False), (64, True), (128, True)]),
     18: ("u32/i32/u16 checked mul, checked_pow, abs_diff, div_ceil, rem_euclid, isqrt",
          [(64, False), (64, False)]),
+    19: ("pair/Option returns, three u128 arguments", [(128, False), (128, False), (128, False),
+                                                       (8, False)]),
 }
 
 

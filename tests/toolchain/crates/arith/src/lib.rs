@@ -29,6 +29,7 @@ pub mod op {
     pub const U128_ADD_SUB_BITS: u8 = 16;
     pub const FORMAT: u8 = 17;
     pub const NARROW_AND_MISC: u8 = 18;
+    pub const PAIRS_AND_WIDE_ARGS: u8 = 19;
 }
 
 struct Reader<'a>(&'a [u8]);
@@ -90,6 +91,24 @@ pub fn many_args(a: u64, b: u32, c: u8, d: u64, e: u16, f: u64, g: u64) -> u64 {
 #[inline(never)]
 pub fn wide_return(a: u128, b: u64, c: u128) -> u128 {
     black_box(a).rotate_left(17) ^ (b as u128) << 64 ^ c.wrapping_add(b as u128)
+}
+
+/// A scalar pair returned by value ({i64, i64} in LLVM IR).
+#[inline(never)]
+pub fn pair(a: u64, b: u64) -> (u64, u64) {
+    (black_box(a).wrapping_add(b), a ^ b.rotate_left(5))
+}
+
+/// An `Option<u64>` returned by value.
+#[inline(never)]
+pub fn maybe(a: u64, b: u64) -> Option<u64> {
+    black_box(a).checked_sub(b)
+}
+
+/// Three u128 arguments: six registers, the boundary falls inside one.
+#[inline(never)]
+pub fn three_wide(a: u128, b: u128, c: u128, d: u8) -> u128 {
+    black_box(a).wrapping_add(b.rotate_left(d as u32)) ^ c
 }
 
 /// Fee in base units: `amount * bps / 10_000`, floored, the product in u128.
@@ -217,6 +236,14 @@ pub fn dispatch(input: &[u8], out: &mut [u8]) -> Option<usize> {
             w.put(&(a as i64).wrapping_abs().to_le_bytes())?;
             w.opt((a as i64).checked_rem_euclid(b as i64).map(i64::to_le_bytes))?;
             w.put(&a.isqrt().to_le_bytes())?;
+        }
+        op::PAIRS_AND_WIDE_ARGS => {
+            let (a, b, c, d) = (r.u128()?, r.u128()?, r.u128()?, r.u8()?);
+            let (x, y) = pair(a as u64, b as u64);
+            w.put(&x.to_le_bytes())?;
+            w.put(&y.to_le_bytes())?;
+            w.opt(maybe(a as u64, c as u64).map(u64::to_le_bytes))?;
+            w.put(&three_wide(a, b, c, d).to_le_bytes())?;
         }
         _ => return None,
     }
