@@ -53,12 +53,21 @@ def local_networks(endpoints: dict[str, Any]) -> tuple[list[NetworkConfig], Keys
         keys.evm_relayer = chain["accounts"][-1]["private_key"]
     solana = endpoints.get("solana")
     if solana:
+        # the "solana" section `gridpay up` writes: url, network id, the boot
+        # state's mints and wallets (secret keys base58, 64 bytes)
+        mints = solana.get("mints") or {}
+        wallets = solana.get("wallets") or {}
+        treasury = (wallets.get("operator") or {}).get("pubkey")
         networks.append(NetworkConfig(
-            network=solana["network"], rpc_url=solana["rpc_url"], asset=solana["usdc_mint"],
-            transfer_method="spl", v1_name=solana.get("v1_name", "solana"), decimals=6))
-        fee_payer = (solana.get("wallets") or {}).get("facilitator") or {}
-        if fee_payer.get("secret_key"):
-            keys.svm_fee_payer = bytes(fee_payer["secret_key"])
+            network=solana.get("network") or solana["networkId"],
+            rpc_url=solana.get("rpc_url") or solana["url"],
+            asset=mints.get("USDC") or solana["usdc_mint"], transfer_method="spl",
+            v1_name=solana.get("v1_name", "solana-devnet"), decimals=6, treasury=treasury))
+        secret = (wallets.get("facilitator") or {}).get("secretKey")
+        if secret:
+            from solders.keypair import Keypair
+
+            keys.svm_fee_payer = bytes(Keypair.from_base58_string(secret))
     return networks, keys
 
 

@@ -145,3 +145,47 @@ async def rpc(chain: EvmChain, method: str, *params: Any) -> Any:
     response = await chain.w3.provider.make_request(method, list(params))
     assert "error" not in response, response
     return response["result"]
+
+
+# --- Solana payments ---------------------------------------------------------------------
+def svm_payment(blockhash: Any, payer: Any, pay_to: Any, amount: int, fee_payer: Any, *,
+                mint: Any = None, destination: Any = None, price: int = 1, limit: int = 20_000,
+                extra: list[Any] | None = None, memo: bytes | None = b"gridpay-test",
+                authority: Any = None, source: Any = None) -> str:
+    """A payment transaction as the x402 SVM client builds it (compute limit,
+    compute price, TransferChecked, memo), signed by the payer only, with knobs
+    for the attacks; base64."""
+    import base64
+
+    from solders.instruction import AccountMeta, Instruction
+    from solders.message import MessageV0
+    from solders.signature import Signature
+    from solders.transaction import VersionedTransaction
+    from spl.token.constants import TOKEN_PROGRAM_ID
+
+    from facilitator.mechanisms.svm.exact import COMPUTE_BUDGET, MEMO
+    from localnet.solana_chain import USDC_MINT, associated_token_address
+
+    mint = mint or USDC_MINT
+    authority = authority or payer.pubkey()
+    ixs = [
+        Instruction(COMPUTE_BUDGET, bytes([2]) + limit.to_bytes(4, "little"), []),
+        Instruction(COMPUTE_BUDGET, bytes([3]) + price.to_bytes(8, "little"), []),
+        Instruction(TOKEN_PROGRAM_ID, bytes([12]) + amount.to_bytes(8, "little") + bytes([6]), [
+            AccountMeta(source or associated_token_address(authority, mint), False, True),
+            AccountMeta(mint, False, False),
+            AccountMeta(destination or associated_token_address(pay_to, mint), False, True),
+            AccountMeta(authority, True, False)]),
+        *(extra or []),
+    ]
+    if memo is not None:
+        ixs.append(Instruction(MEMO, memo, []))
+    message = MessageV0.try_compile(fee_payer, ixs, [], blockhash)
+    tx = VersionedTransaction.populate(message, [Signature.default()] * message.header.num_required_signatures)
+    keys = list(message.account_keys)
+    from solders.message import to_bytes_versioned
+
+    sigs = list(tx.signatures)
+    if payer.pubkey() in keys:
+        sigs[keys.index(payer.pubkey())] = payer.sign_message(bytes(to_bytes_versioned(message)))
+    return base64.b64encode(bytes(VersionedTransaction.populate(message, sigs))).decode()
