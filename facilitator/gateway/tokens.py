@@ -11,6 +11,27 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
+
+
+class _Prompt(Exception):
+    def __init__(self, tokens: int) -> None:
+        self.tokens = tokens
+
+
+class _PromptProbe:
+    """Stands in for the model inside llama-cpp-python's chat handler: the
+    handler formats and tokenizes the prompt exactly as when serving, then
+    asks for a completion, which is where the probe stops it."""
+
+    def __init__(self, llm: Any) -> None:
+        self._llm = llm
+
+    def create_completion(self, prompt: list[int], **_: Any) -> Any:
+        raise _Prompt(len(prompt))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._llm, name)
 
 
 class TokenCounter:
@@ -30,6 +51,21 @@ class TokenCounter:
 
     async def acount(self, text: str) -> int:
         return await asyncio.to_thread(self.count, text)
+
+    def prompt_tokens(self, messages: list[dict[str, Any]]) -> int:
+        """Tokens of the chat prompt ``messages`` make, as the server builds it
+        (the model's own chat template, its special tokens)."""
+        from llama_cpp import llama_chat_format
+
+        llm = self._llm
+        handler = (llm.chat_handler or llm._chat_handlers.get(llm.chat_format)
+                   or llama_chat_format.get_chat_completion_handler(llm.chat_format))
+        with self._lock:
+            try:
+                handler(llama=_PromptProbe(llm), messages=messages)
+            except _Prompt as p:
+                return p.tokens
+        raise RuntimeError(f"chat format {llm.chat_format!r} never asked for a completion")
 
 
 class Counters:
