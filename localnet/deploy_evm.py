@@ -17,12 +17,11 @@ from eth_abi import encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
-from web3 import AsyncWeb3
 from web3.providers import AsyncEthereumTesterProvider
 from web3.providers.eth_tester.defaults import API_ENDPOINTS, static_return
 
 from pyclients.evm import abi
-from pyclients.evm.chain import EvmChain
+from pyclients.evm.chain import EvmChain, lean_web3
 from pyclients.evm.eip3009 import Eip3009
 from pyclients.evm.payment import PaymentPath
 from pyclients.evm.permit import PermitPayment
@@ -286,7 +285,7 @@ class InProcessProvider(AsyncEthereumTesterProvider):
 
 def in_process_chain(chain_id: int) -> EvmChain:
     """A fresh in-process chain whose DEV accounts hold ether."""
-    return EvmChain(AsyncWeb3(InProcessProvider(chain_id)))
+    return EvmChain(lean_web3(InProcessProvider(chain_id)))
 
 
 async def deploy_in_process(
