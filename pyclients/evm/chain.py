@@ -14,7 +14,6 @@ from pyclients.evm import abi
 from pyclients.evm.abi import Reverted, revert_data
 from pyclients.evm.domain import Eip712Domain, read_domain
 
-
 # Default web3 middleware the clients never need: they pass checksummed addresses,
 # not ENS names, and sign every transaction locally with an explicit chainId. The
 # two cost ~4x the time of an eth_call (validation asks the node for its chain id
