@@ -7,6 +7,9 @@ import json
 import pytest
 from solders.keypair import Keypair
 
+from gridpay import ROOT
+from gridpay.keys import local_program_keypair
+
 from tests.toolchain.conftest import CRATES, HELLO, copy_crate
 from toolchain.errors import BuildError
 from toolchain.sbf import build_crate, build_program
@@ -98,6 +101,19 @@ def test_keypair_is_created_once_and_is_the_program_id(tmp_path):
     (tmp_path / "t" / "deploy" / "hello.so").unlink()
     again = build_crate(crate, target=tmp_path / "t", anchor_toml=None)
     assert again.built and again.program_id == result.program_id
+    assert result.program_id == str(local_program_keypair("hello").pubkey())
+
+
+def test_program_ids_agree_everywhere():
+    """The id in each IDL, Anchor.toml and the deploy keypair are one and the same."""
+    import tomllib
+
+    anchor = tomllib.loads((ROOT / "Anchor.toml").read_text())["programs"]["localnet"]
+    for idl_path in sorted((ROOT / "programs").glob("*/idl.json")):
+        name = idl_path.parent.name
+        address = json.loads(idl_path.read_text())["address"]
+        assert address == str(local_program_keypair(name).pubkey()), name
+        assert anchor[name] == address, name
 
 
 def test_anchor_toml_gets_the_program_id(tmp_path):

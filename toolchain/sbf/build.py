@@ -134,19 +134,17 @@ def fingerprint(crate: Crate) -> str:
     return tools.digest(*parts)
 
 
-def _keypair(path: Path) -> str:
-    """Program id from ``path``, creating the keypair the first time."""
-    from solders.keypair import Keypair
+def _keypair(path: Path, name: str) -> str:
+    """Program id of ``name``: its local deploy keypair (gridpay.keys), written to
+    ``path`` so Solana tools can deploy it."""
+    from gridpay.keys import local_program_keypair
 
-    if path.exists():
-        try:
-            return str(Keypair.from_bytes(bytes(json.loads(path.read_text()))).pubkey())
-        except (ValueError, TypeError) as exc:
-            raise BuildError(f"{path}: not a keypair JSON array ({exc})") from exc
-    keypair = Keypair()
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(list(bytes(keypair))))
-    tmp.replace(path)
+    keypair = local_program_keypair(name)
+    body = json.dumps(list(bytes(keypair)))
+    if not path.exists() or path.read_text() != body:
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(body)
+        tmp.replace(path)
     return str(keypair.pubkey())
 
 
@@ -156,7 +154,7 @@ def update_anchor_toml(path: Path, name: str, program_id: str) -> None:
         if not path.exists():
             path.write_text(
                 "# Program ids are written by `gridpay build` (toolchain/sbf): the public key\n"
-                "# of target/deploy/<name>-keypair.json.\n"
+                "# of target/deploy/<name>-keypair.json, derived by gridpay/keys.py.\n"
                 "[programs.localnet]\n\n"
                 "[provider]\n"
                 'cluster = "localnet"\n'
@@ -264,7 +262,7 @@ def _build(crate: Crate, target: Path | None, anchor_toml: Path | None | bool) -
     started = time.monotonic()
     built = False
     with tools.locked(target / "sbf" / "build.lock"):
-        program_id = _keypair(deploy / f"{crate.lib_name}-keypair.json")
+        program_id = _keypair(deploy / f"{crate.lib_name}-keypair.json", crate.lib_name)
         current = fingerprint(crate)
         previous = json.loads(stamp.read_text()) if stamp.exists() else {}
         if previous.get("fingerprint") != current or not so_path.exists() or \
