@@ -4,9 +4,9 @@ command; this module only wires them together (imports are lazy so that
 
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from gridpay.lazy import LazyGroup
 
 # name -> "module:attribute" of a click command. An area adds one line here.
 COMMANDS: dict[str, str] = {
@@ -18,19 +18,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        target = COMMANDS.get(name)
-        if target is None:
-            return None
-        module, attr = target.split(":")
-        return getattr(importlib.import_module(module), attr)
-
-
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, lazy=COMMANDS)
 def main() -> None:
     """gridpay: on-chain payment programs, x402 facilitator and local grid."""
 
