@@ -144,6 +144,7 @@ class Resolved:
     program_ids: set[Pubkey]
     loaded_writable: list[Pubkey] = field(default_factory=list)
     loaded_readonly: list[Pubkey] = field(default_factory=list)
+    fee: int = 0  # total fee the runtime charges (signatures + priority)
 
 
 class SanitizeError(Exception):
@@ -421,6 +422,7 @@ class Chain:
             resolved.writable += [False] * len(resolved.loaded_readonly)
         if len(set(resolved.keys)) != len(resolved.keys):
             raise SanitizeError("AccountLoadedTwice")
+        resolved.fee = compute_fee(message, resolved.keys)
         return resolved
 
     @staticmethod
@@ -448,11 +450,21 @@ class Chain:
         stored = bytes(nonce.data)[_NONCE_HASH_OFFSET : _NONCE_HASH_OFFSET + 32]
         return stored == bytes(tx.message.recent_blockhash)
 
-    def _snapshot(self, resolved: Resolved) -> tuple[list[int], dict[int, Account]]:
-        """Balances of every account and full state of every data account."""
+    def _snapshot(
+        self, resolved: Resolved, before: tuple[list[int], dict[int, Account]] | None = None
+    ) -> tuple[list[int], dict[int, Account]]:
+        """Balances of every account and the state of every non-program account.
+
+        Given the state ``before`` execution, only writable accounts are read again.
+        """
         balances: list[int] = []
         accounts: dict[int, Account] = {}
         for i, key in enumerate(resolved.keys):
+            if before is not None and not resolved.writable[i]:
+                balances.append(before[0][i])
+                if i in before[1]:
+                    accounts[i] = before[1][i]
+                continue
             if key in resolved.program_ids:
                 balances.append(self.svm.get_balance(key) or 0)
                 continue
@@ -464,7 +476,7 @@ class Chain:
 
     def _token_balances(self, resolved: Resolved, accounts: dict[int, Account]) -> list[dict[str, Any]]:
         out = []
-        for i, account in sorted(accounts.items()):
+        for i, account in accounts.items():  # already in account-index order
             if account.owner not in TOKEN_PROGRAMS:
                 continue
             parsed = unpack_account(bytes(account.data))
@@ -516,7 +528,7 @@ class Chain:
                 else None
             ),
             inner_instructions=inner,
-            fee=compute_fee(resolved.tx.message, resolved.keys),
+            fee=resolved.fee,
         )
 
     def simulate(self, resolved: Resolved) -> tuple[Execution, list[tuple[Pubkey, Account]]]:
@@ -531,8 +543,7 @@ class Chain:
         return execution, list(result.post_accounts())
 
     def _rejected(self, resolved: Resolved, err: TxErrorJson) -> Execution:
-        fee = compute_fee(resolved.tx.message, resolved.keys)
-        return Execution(err, [], 0, None, [], fee)
+        return Execution(err, [], 0, None, [], resolved.fee)
 
     def execute(self, resolved: Resolved, *, preflight: bool) -> Execution:
         """Process a sanitized transaction.
@@ -545,11 +556,9 @@ class Chain:
         early = self.check_age_and_status(resolved)
         if early is not None:
             return self._rejected(resolved, early)
-        pre_balances, pre_accounts = self._snapshot(resolved)
+        pre = pre_balances, pre_accounts = self._snapshot(resolved)
         priority_fee = self._priority_fee(resolved)
-        if priority_fee and 0 in pre_accounts and pre_balances[0] < compute_fee(
-            resolved.tx.message, resolved.keys
-        ):
+        if priority_fee and 0 in pre_accounts and pre_balances[0] < resolved.fee:
             return self._rejected(resolved, "InsufficientFundsForFee")
         result = self.svm.send_transaction(resolved.tx)
         execution = self._execution(resolved, result)
@@ -557,7 +566,7 @@ class Chain:
         charged = execution.err is None or self.svm.get_balance(resolved.keys[0]) != pre_balances[0]
         if charged and priority_fee:
             self._debit(resolved.keys[0], priority_fee)
-        post_balances, post_accounts = self._snapshot(resolved)
+        post_balances, post_accounts = self._snapshot(resolved, pre)
         if execution.err is not None and (preflight or not charged):
             self._rollback(resolved, pre_accounts, post_accounts)
             return execution
@@ -567,9 +576,8 @@ class Chain:
     @staticmethod
     def _priority_fee(resolved: Resolved) -> int:
         """The part of the fee LiteSVM does not charge itself (it bills signatures only)."""
-        message = resolved.tx.message
-        signatures = message.header.num_required_signatures
-        return compute_fee(message, resolved.keys) - LAMPORTS_PER_SIGNATURE * signatures
+        signatures = resolved.tx.message.header.num_required_signatures
+        return resolved.fee - LAMPORTS_PER_SIGNATURE * signatures
 
     def _debit(self, pubkey: Pubkey, lamports: int) -> None:
         account = self.svm.get_account(pubkey)

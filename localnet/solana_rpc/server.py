@@ -26,6 +26,7 @@ from .methods import RpcMethods
 from .pubsub import Connection, PubSub
 
 log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 1024 * 1024  # aiohttp refuses larger bodies with a bare 413
 
 
 def _dumps(obj: Any) -> str:
@@ -43,7 +44,7 @@ class SolanaLocalnet:
         self.host = "127.0.0.1"
         self.port = 0
         self.ws_port: int | None = None
-        self._runner: web.AppRunner | None = None
+        self._runner: web.ServerRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
         #: What the boot function returned (localnet.solana_chain.BootState by default).
         self.boot_state: Any = None
@@ -117,11 +118,9 @@ class SolanaLocalnet:
 
     # --- serving ----------------------------------------------------------------
     async def _serve(self, host: str, port: int, ws_port: int | None) -> None:
-        app = web.Application(client_max_size=4 * 1024 * 1024)
-        app.router.add_post("/", self._http)
-        app.router.add_get("/", self._ws)
-        app.router.add_get("/health", self._health)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # aiohttp's low-level server: three routes do not need the router's per-request cost.
+        server = web.Server(self._route, access_log=None)
+        runner = web.ServerRunner(server, handle_signals=False)
         await runner.setup()
         self._runner = runner
         site = web.TCPSite(runner, host, port, reuse_address=True)
@@ -151,10 +150,18 @@ class SolanaLocalnet:
             except Exception:  # a bad tick must not stop the clock
                 log.exception("slot tick failed")
 
-    async def _health(self, request: web.Request) -> web.Response:
-        return web.Response(text="ok")
+    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
+        if request.method == "POST" and request.path == "/":
+            return await self._http(request)
+        if request.method == "GET" and request.path == "/health":
+            return web.Response(text="ok")
+        if request.method == "GET" and request.path == "/":
+            return await self._ws(request)
+        return web.Response(status=405, text="Used HTTP Method is not allowed. POST or OPTIONS is required")
 
-    async def _http(self, request: web.Request) -> web.Response:
+    async def _http(self, request: web.BaseRequest) -> web.Response:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            return self._json(error_response(None, RpcError(INVALID_REQUEST, "Request too large")))
         body = await request.read()
         try:
             payload = json.loads(body)
@@ -188,7 +195,7 @@ class SolanaLocalnet:
     def _json(payload: Any) -> web.Response:
         return web.Response(text=_dumps(payload), content_type="application/json")
 
-    async def _ws(self, request: web.Request) -> web.StreamResponse:
+    async def _ws(self, request: web.BaseRequest) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=30)
         if not ws.can_prepare(request).ok:
             return web.Response(status=405, text="Used HTTP Method is not allowed. POST or OPTIONS is required")
