@@ -135,9 +135,8 @@ class TopUp:
             request = {"x402Version": 2, "paymentPayload": dumped,
                        "paymentRequirements": requirement}
             response_header = "PAYMENT-RESPONSE"
-        verdict = await self.engine.verify(request)
-        if not verdict.get("isValid"):
-            return self._challenge(accepts, url, credits, verdict.get("invalidReason", "invalid"))
+        # settle verifies first, and answers a payment settled before with its
+        # first outcome: a retried top-up is answered, never credited twice
         answer = await self.engine.settle(request)
         headers_out = {response_header: b64json(answer)}
         if answer.get("success"):

@@ -13,7 +13,6 @@ what was used and frees the rest, or ``refund()`` frees all of it.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -89,9 +88,6 @@ class EscrowCredits:
     def __init__(self, client: EscrowClient, authority: Keypair) -> None:
         self.client = client
         self.authority = authority
-        # one settlement authority sends one transaction at a time: its fee
-        # payments and the program's per-wallet counters stay ordered
-        self._lock = asyncio.Lock()
 
     async def available(self, wallet: str) -> int:
         try:

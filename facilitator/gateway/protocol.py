@@ -18,7 +18,7 @@ from solders.signature import Signature
 from pyclients.solana.receipts import SignedReceipt
 
 REGISTRATION_DOMAIN = b"gridpay-node-registration-v1\n"
-SETTLE_DOMAIN = b"gridpay-node-status-v1\n"
+STATUS_DOMAIN = b"gridpay-node-status-v1\n"
 
 #: Gateway -> node: the job (64 hex chars) and who pays for it.
 JOB_HEADER = "X-Gridpay-Job"
@@ -34,7 +34,7 @@ class ProtocolError(ValueError):
     pass
 
 
-def canonical(doc: dict[str, Any]) -> bytes:
+def canonical(doc: Any) -> bytes:
     return json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -76,3 +76,13 @@ def decode_receipt(text: str) -> SignedReceipt:
     except ValueError as exc:
         raise ProtocolError(f"receipt is not base64: {exc}") from None
     return SignedReceipt.from_bytes(raw)
+
+
+def model_id(model: str, sha256: str) -> str:
+    """What a receipt's model hash covers: the model and its exact file."""
+    return f"{model}@{sha256}"
+
+
+def job_price(credits: int, base_units_per_credit: int) -> int:
+    """A receipt's ``price``: the job's cost in USDC base units."""
+    return credits * base_units_per_credit
