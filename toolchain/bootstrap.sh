@@ -55,11 +55,15 @@ if ! fresh venv requirements.lock requirements-nodeps.lock pyproject.toml; then
   # llama-cpp-python compiles llama.cpp: portable x86-64 code, so the wheel pip
   # caches after the first build (~10 min on 2 cores) serves every re-install.
   export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
+  # (this machine's pip config names index folders that may not exist: drop
+  # its one-line-per-package warnings about them, keep everything else)
+  pipq() { .venv/bin/python -m pip install -q --disable-pip-version-check "$@" \
+             2> >(grep -v "^WARNING: Location 'file:" >&2); }
+  pipq -r requirements.lock
   # anchorpy3 pins construct-typing<0.6, which the rest of the set cannot
   # take; it is installed beside it without its pins (python-stack.md).
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -r requirements-nodeps.lock
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+  pipq --no-deps -r requirements-nodeps.lock
+  pipq --no-deps --no-build-isolation -e .
   mark venv requirements.lock requirements-nodeps.lock pyproject.toml
 fi
 
