@@ -15,12 +15,10 @@ from solders.account import Account
 from solders.hash import Hash
 from solders.message import Message, MessageV0
 from solders.pubkey import Pubkey
-from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
 from .chain import Chain, Execution, Resolved, SanitizeError, TxRecord, compute_fee, keypair_from_seed
 from .encoding import (
-    b58decode,
     b58encode,
     check_account_encoding,
     decode_binary,

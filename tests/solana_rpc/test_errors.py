@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
 
 import pytest
 from solana.rpc.async_api import AsyncClient
