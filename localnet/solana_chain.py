@@ -4,7 +4,8 @@ Everything here is deterministic: keypairs come from fixed labels, so the
 same wallets, mint authority and upgrade authority exist on every run and in
 every process (tests, the facilitator, the harness) without sharing files.
 
-- USDC at its mainnet mint address, SGL at its own address, both 6 decimals
+- USDC at its mainnet mint address (and at devnet's when the chain presents
+  devnet's network id), SGL at its own address, all 6 decimals
   (the economics note counts credits in 6-decimal USDC base units; SGL uses the
   same precision so stake amounts read alike), with one test mint authority;
 - wallets funded with SOL plus USDC and SGL in their associated token accounts;
@@ -39,6 +40,9 @@ from localnet.solana_rpc.token import (
 LAMPORTS_PER_SOL = 1_000_000_000
 
 USDC_MINT = Pubkey.from_string("EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
+#: Devnet's USDC mint: the default asset public x402 servers pick for devnet, so a
+#: chain presenting devnet's id carries it too.
+USDC_DEVNET_MINT = Pubkey.from_string("4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU")
 SGL_MINT = Pubkey.from_string("5c4HyD2rSShqnTsf5z3SaoD2H3GE452u2CUuYjviBAGS")
 USDC_DECIMALS = 6
 SGL_DECIMALS = 6
@@ -153,14 +157,18 @@ def deploy_built_programs(chain: Chain, state: BootState) -> None:
 def boot(chain: Chain) -> BootState:
     """Write the gridpay boot state into a fresh chain."""
     state = BootState(mints={"USDC": USDC_MINT, "SGL": SGL_MINT})
+    if chain.config.network == "devnet":
+        state.mints["USDC-devnet"] = USDC_DEVNET_MINT
+    funding = {"USDC": WALLET_USDC, "SGL": WALLET_SGL, "USDC-devnet": WALLET_USDC}
+    decimals = {"USDC": USDC_DECIMALS, "SGL": SGL_DECIMALS, "USDC-devnet": USDC_DECIMALS}
     chain.set_account(DEPLOYER.pubkey(), Account(WALLET_SOL, b"", Pubkey.default()))
     chain.set_account(MINT_AUTHORITY.pubkey(), Account(WALLET_SOL, b"", Pubkey.default()))
     for name in WALLET_NAMES:
         kp = state.wallets[name] = wallet(name)
         chain.set_account(kp.pubkey(), Account(WALLET_SOL, b"", Pubkey.default()))
-        fund_token_account(chain, kp.pubkey(), USDC_MINT, WALLET_USDC)
-        fund_token_account(chain, kp.pubkey(), SGL_MINT, WALLET_SGL)
-    create_mint(chain, USDC_MINT, USDC_DECIMALS, supply=WALLET_USDC * len(WALLET_NAMES))
-    create_mint(chain, SGL_MINT, SGL_DECIMALS, supply=WALLET_SGL * len(WALLET_NAMES))
+        for symbol, mint in state.mints.items():
+            fund_token_account(chain, kp.pubkey(), mint, funding[symbol])
+    for symbol, mint in state.mints.items():
+        create_mint(chain, mint, decimals[symbol], supply=funding[symbol] * len(WALLET_NAMES))
     deploy_built_programs(chain, state)
     return state

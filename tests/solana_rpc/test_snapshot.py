@@ -51,6 +51,7 @@ async def test_snapshot_round_trip(tmp_path: Path) -> None:
             await rpc(net, "gridpay_warp", [30])
             saved_slot = (await client.get_slot()).value
             genesis = str((await client.get_genesis_hash()).value)
+            assert net.network_id == f"solana:{genesis[:32]}" != "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1"
             payer_sol = (await client.get_balance(payer.pubkey())).value
             assert await call_program(client, program, payer) == TransactionErrorInstructionError(
                 0, InstructionErrorCustom(0xC)

@@ -12,9 +12,11 @@ import base64
 
 from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
+from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 from spl.token.instructions import create_associated_token_account
+from x402.mechanisms.svm.default_assets import get_default_asset
 from x402.mechanisms.svm.exact.client import ExactSvmScheme as ExactSvmClient
 from x402.mechanisms.svm.exact.facilitator import ExactSvmScheme as ExactSvmFacilitator
 from x402.mechanisms.svm.signers import FacilitatorKeypairSigner, KeypairSigner
@@ -126,3 +128,12 @@ async def test_x402_verify_rejects_an_underfunded_payer(net: SolanaLocalnet, cli
     assert not verdict.is_valid
     assert verdict.invalid_reason == "transaction_simulation_failed"
     assert await usdc(client, operator) == WALLET_USDC
+
+
+async def test_x402_default_devnet_asset_exists(net: SolanaLocalnet, client: AsyncClient, payer: Keypair) -> None:
+    """A public x402 server pricing in dollars on devnet picks devnet USDC: it is here, funded."""
+    asset = get_default_asset(net.network_id)
+    mint = (await client.get_account_info_json_parsed(Pubkey.from_string(asset["asset"]))).value
+    assert mint.data.parsed["info"]["decimals"] == asset["decimals"] == 6
+    ata = associated_token_address(payer.pubkey(), Pubkey.from_string(asset["asset"]))
+    assert int((await client.get_token_account_balance(ata)).value.amount) == WALLET_USDC
