@@ -16,6 +16,14 @@
 //! | `duplicates` | the same account passed twice |
 //! | `borrow_conflict` | borrow tracking, including across a CPI |
 //! | `close_note` | closing a program account |
+//! | `log_line` | one log line alone |
+//! | `derive_pda` | `create_program_address` alone (PDA check with a stored bump) |
+//! | `find_bump` | `find_program_address` alone |
+//! | `allocate_pda` | PDA check + System `Allocate` CPI signed by the PDA |
+//! | `transfer_tokens` | `TransferChecked` CPI alone, signer authority |
+//!
+//! The last five run one primitive each, so `gridpay bench toolchain` can
+//! price them.
 #![no_std]
 
 pub mod errors;

@@ -23,6 +23,11 @@ const FAIL_CUSTOM: u64 = disc("fail_custom");
 const DUPLICATES: u64 = disc("duplicates");
 const BORROW_CONFLICT: u64 = disc("borrow_conflict");
 const CLOSE_NOTE: u64 = disc("close_note");
+const LOG_LINE: u64 = disc("log_line");
+const DERIVE_PDA: u64 = disc("derive_pda");
+const FIND_BUMP: u64 = disc("find_bump");
+const ALLOCATE_PDA: u64 = disc("allocate_pda");
+const TRANSFER_TOKENS: u64 = disc("transfer_tokens");
 
 /// Routes the instruction to its handler.
 pub fn process_instruction(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
@@ -42,6 +47,12 @@ pub fn process_instruction(program_id: &Pubkey, accounts: &[AccountView], data: 
         DUPLICATES => duplicates::process(accounts, args),
         BORROW_CONFLICT => borrow_conflict::process(accounts, args),
         CLOSE_NOTE => close_note::process(program_id, accounts),
+        // One SDK primitive each, for `gridpay bench toolchain`.
+        LOG_LINE => log_line::process(),
+        DERIVE_PDA => derive_pda::process(program_id, accounts, args),
+        FIND_BUMP => find_bump::process(program_id, accounts, args),
+        ALLOCATE_PDA => allocate_pda::process(program_id, accounts, args),
+        TRANSFER_TOKENS => transfer_tokens::process(accounts, args),
         _ => Err(ExampleError::UnknownInstruction.into()),
     }
 }

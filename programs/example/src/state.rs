@@ -8,6 +8,10 @@ use gridpay_sdk::Pubkey;
 pub const NOTE_SEED: &[u8] = b"note";
 /// Seed prefix of token vault PDAs (`("vault", mint)`).
 pub const VAULT_SEED: &[u8] = b"vault";
+/// Seed of the PDA the single-primitive instructions derive, find and allocate.
+pub const SCRATCH_SEED: &[u8] = b"scratch";
+/// Bytes `allocate_pda` gives the scratch PDA.
+pub const SCRATCH_LEN: u64 = 42;
 
 /// A note: who owns it and a value.
 ///
