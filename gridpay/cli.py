@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "bench": "bench.cli:bench",
     "demo": "harness.cli:demo",
     "facilitator": "facilitator.cli:facilitator",
+    "node": "harness.node.cli:node",
 }
 
 

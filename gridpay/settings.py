@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from facilitator.gateway.settings import GatewaySettings
 from facilitator.settings import FacilitatorSettings
 from gridpay import ROOT
 
@@ -39,8 +40,21 @@ class Settings(BaseSettings):
     solana_slot_ms: int = 400
     solana_network: str = "devnet"
 
+    #: What `gridpay up` initializes the programs with (economics.md defaults).
+    #: job_escrow: worker share of a settled job in basis points, job timeout in
+    #: seconds, smallest credit purchase; staking: compute-role minimum stake in SGL
+    #: base units (6 decimals), unstake cooldown in seconds, slash cap per proof.
+    escrow_worker_bps: int = 8_000
+    escrow_job_timeout_seconds: int = 120
+    escrow_min_purchase_credits: int = 100
+    staking_min_compute_stake: int = 50_000 * 10**6
+    staking_cooldown_seconds: int = 7 * 86_400
+    staking_slash_cap_bps: int = 1_000
+
     #: The x402 facilitator (facilitator/settings.py documents each knob).
     facilitator: FacilitatorSettings = Field(default_factory=FacilitatorSettings)
+    #: The grid gateway served with it (facilitator/gateway/settings.py).
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
 
     @property
     def endpoints_file(self) -> Path:

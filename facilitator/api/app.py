@@ -94,9 +94,11 @@ class RateLimit:
 UNLIMITED = {"/healthz", "/readyz", "/metrics"}
 
 
-def create_app(service: Facilitator, *, manage_lifecycle: bool = True) -> FastAPI:
+def create_app(service: Facilitator, *, manage_lifecycle: bool = True,
+               gateway: Any = None) -> FastAPI:
     """The app over ``service``; with ``manage_lifecycle`` the app starts and
-    closes the service (``gridpay facilitator``)."""
+    closes the service (``gridpay facilitator``). ``gateway``: the grid gateway
+    to serve (default: built from settings; see facilitator/gateway)."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -156,5 +158,10 @@ def create_app(service: Facilitator, *, manage_lifecycle: bool = True) -> FastAP
 
     for router in (x402.router, keys.router, account.router, ops.router):
         app.include_router(router)
+    # --- the OpenAI-compatible grid gateway (facilitator/gateway owns it) ---
+    from facilitator.gateway import mount
+
+    mount(app, service, gateway)
+    # ------------------------------------------------------------------------
     app.add_middleware(BodyLimit, limit=service.settings.max_request_bytes)
     return app

@@ -5,7 +5,9 @@ A node is eligible for a model when all hold:
   cooldown (``StakingClient.may_serve``, re-read every few seconds);
 - it is on-grid (operators go off-grid for planned downtime);
 - it claims the model's attested file (same SHA-256 as the gateway's list);
-- it has not been caught tampering (evidence held against it).
+- it has not been caught tampering (evidence held against it);
+- it has not failed a job since it last registered (a dead node is skipped
+  until it comes back and registers again).
 
 Among eligible nodes with a free slot the cheapest gets the job. None free:
 at capacity (429). None eligible: unavailable (503). Both carry Retry-After.
@@ -50,6 +52,8 @@ class Node:
     busy: int = 0
     #: Why the node may not serve although staked (tampering evidence), if so.
     quarantined: str | None = None
+    #: Why the node is out of rotation until it registers again (it failed a job).
+    down: str | None = None
     jobs_served: int = 0
 
     def free(self) -> bool:
@@ -153,6 +157,12 @@ class NodeRegistry:
         node.on_grid = on_grid
         return node
 
+    def mark_down(self, operator: str, why: str) -> None:
+        """Out of rotation until the node registers again (never a penalty)."""
+        node = self.nodes.get(operator)
+        if node is not None:
+            node.down = why
+
     def quarantine(self, operator: str, why: str) -> None:
         node = self.nodes.get(operator)
         if node is not None:
@@ -169,7 +179,8 @@ class NodeRegistry:
 
     async def eligible_nodes(self, model: str | None = None) -> list[Node]:
         nodes = [n for n in self.nodes.values()
-                 if n.on_grid and n.quarantined is None and (model is None or model in n.prices)]
+                 if n.on_grid and n.quarantined is None and n.down is None
+                 and (model is None or model in n.prices)]
         checks = await asyncio.gather(*(self.eligibility(n.operator) for n in nodes))
         return [n for n, e in zip(nodes, checks) if e.eligible]
 
