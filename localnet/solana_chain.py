@@ -143,9 +143,16 @@ def deploy(chain: Chain, program_id: Pubkey, so_path: Path) -> None:
     chain.deploy_program(program_id, Path(so_path).read_bytes(), DEPLOYER.pubkey())
 
 
-def deploy_built_programs(chain: Chain, state: BootState) -> None:
-    deploy_dir = get_settings().target_dir / "deploy"
-    for name, program_id in anchor_program_ids(ROOT / "Anchor.toml").items():
+def deploy_built_programs(
+    chain: Chain,
+    state: BootState,
+    anchor_toml: Path | None = None,
+    deploy_dir: Path | None = None,
+) -> None:
+    """Deploy every program Anchor.toml names whose ``<name>.so`` is built; note the rest."""
+    anchor_toml = anchor_toml or ROOT / "Anchor.toml"
+    deploy_dir = deploy_dir or get_settings().target_dir / "deploy"
+    for name, program_id in anchor_program_ids(anchor_toml).items():
         so_path = deploy_dir / f"{name}.so"
         if not so_path.exists():
             state.skipped_programs[name] = f"{so_path} not built"

@@ -1,17 +1,22 @@
-"""Token-2022, durable nonces, transaction encodings, memos and batch account reads."""
+"""Token-2022, durable nonces, encodings, memos, batch reads, unsubscribing, program deploys."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import struct
+from pathlib import Path
 
+import aiohttp
 import based58
 from solana.rpc.async_api import AsyncClient
+from solana.rpc.websocket_api import connect
 from solders.hash import Hash
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.message import Message
 from solders.pubkey import Pubkey
+from solders.rpc.responses import SubscriptionResult
 from solders.signature import Signature
 from solders.system_program import (
     AdvanceNonceAccountParams,
@@ -32,7 +37,13 @@ from spl.token.instructions import (
 )
 from spl.token.models import InitializeMint2Params, MintToCheckedParams
 
-from localnet.solana_chain import SGL_MINT, USDC_MINT, associated_token_address
+from localnet.solana_chain import (
+    SGL_MINT,
+    USDC_MINT,
+    BootState,
+    associated_token_address,
+    deploy_built_programs,
+)
 from localnet.solana_rpc import SolanaLocalnet
 
 from .helpers import rpc, signed, sol_transfer
@@ -186,3 +197,50 @@ async def test_multiple_accounts_and_data_slice(net: SolanaLocalnet, payer: Keyp
     assert amount == 1_000_000 * 10**6
     too_many = await rpc(net, "getMultipleAccounts", [[str(missing)] * 101])
     assert too_many["error"] == {"code": -32602, "message": "Invalid params: Too many inputs provided; max 100"}
+
+
+async def test_send_transaction_default_base58_encoding(net: SolanaLocalnet, client: AsyncClient, payer: Keypair) -> None:
+    to = Keypair().pubkey()
+    blockhash = (await client.get_latest_blockhash()).value.blockhash
+    tx = sol_transfer(payer, to, LAMPORTS, blockhash)
+    reply = await rpc(net, "sendTransaction", [based58.b58encode(bytes(tx)).decode()])
+    assert reply["result"] == str(tx.signatures[0])
+    assert (await client.get_balance(to)).value == LAMPORTS
+
+
+async def test_unsubscribe(net: SolanaLocalnet, client: AsyncClient, payer: Keypair) -> None:
+    to = Keypair().pubkey()
+    async with connect(net.ws_url) as ws:
+        await ws.account_subscribe(to)
+        (subscribed,) = await ws.recv()
+        await ws.account_unsubscribe(subscribed.result)
+        await ws.recv()  # true
+        blockhash = (await client.get_latest_blockhash()).value.blockhash
+        await client.send_transaction(sol_transfer(payer, to, LAMPORTS, blockhash))
+        await ws.slot_subscribe()  # the next message must be this answer, not an account notification
+        (answer,) = await asyncio.wait_for(ws.recv(), timeout=5)
+        assert isinstance(answer, SubscriptionResult)
+    async with aiohttp.ClientSession() as session, session.ws_connect(net.ws_url) as raw:
+        await raw.send_json({"jsonrpc": "2.0", "id": 9, "method": "accountUnsubscribe", "params": [subscribed.result]})
+        assert await raw.receive_json() == {
+            "jsonrpc": "2.0",
+            "error": {"code": -32602, "message": "Invalid subscription id."},
+            "id": 9,
+        }
+
+
+async def test_built_programs_from_anchor_toml(net: SolanaLocalnet, client: AsyncClient, payer: Keypair, tmp_path: Path) -> None:
+    program = Pubkey.new_unique()
+    (tmp_path / "Anchor.toml").write_text(
+        f'[programs.localnet]\njob_escrow = "{program}"\nstaking = "{Pubkey.new_unique()}"\n'
+    )
+    deploy_dir = tmp_path / "deploy"
+    deploy_dir.mkdir()
+    token_program = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+    (deploy_dir / "job_escrow.so").write_bytes(bytes(net.svm.get_account(token_program).data))
+    state = BootState()
+    deploy_built_programs(net.chain, state, tmp_path / "Anchor.toml", deploy_dir)
+    assert state.programs == {"job_escrow": program}
+    assert "staking.so not built" in state.skipped_programs["staking"]
+    info = (await client.get_account_info(program)).value
+    assert info.executable and str(info.owner) == "BPFLoaderUpgradeab1e11111111111111111111111"
