@@ -161,11 +161,31 @@ def deploy_built_programs(
         state.programs[name] = program_id
 
 
+def _mints(chain: Chain) -> dict[str, Pubkey]:
+    mints = {"USDC": USDC_MINT, "SGL": SGL_MINT}
+    if chain.config.network == "devnet":
+        mints["USDC-devnet"] = USDC_DEVNET_MINT
+    return mints
+
+
+def describe(chain: Chain, anchor_toml: Path | None = None) -> BootState:
+    """The boot state of a chain booted earlier (e.g. resumed from a snapshot).
+
+    Keys are deterministic, so only the programs need looking up on chain.
+    """
+    state = BootState(mints=_mints(chain), wallets={name: wallet(name) for name in WALLET_NAMES})
+    for name, program_id in anchor_program_ids(anchor_toml or ROOT / "Anchor.toml").items():
+        account = chain.get_account(program_id)
+        if account is not None and account.executable:
+            state.programs[name] = program_id
+        else:
+            state.skipped_programs[name] = "not deployed on this chain"
+    return state
+
+
 def boot(chain: Chain) -> BootState:
     """Write the gridpay boot state into a fresh chain."""
-    state = BootState(mints={"USDC": USDC_MINT, "SGL": SGL_MINT})
-    if chain.config.network == "devnet":
-        state.mints["USDC-devnet"] = USDC_DEVNET_MINT
+    state = BootState(mints=_mints(chain))
     funding = {"USDC": WALLET_USDC, "SGL": WALLET_SGL, "USDC-devnet": WALLET_USDC}
     decimals = {"USDC": USDC_DECIMALS, "SGL": SGL_DECIMALS, "USDC-devnet": USDC_DECIMALS}
     chain.set_account(DEPLOYER.pubkey(), Account(WALLET_SOL, b"", Pubkey.default()))

@@ -98,6 +98,10 @@ class SolanaLocalnet:
         boot_state: Any = None
         if path is not None and path.exists():
             chain = snapshot.load(path, config)
+            if boot is True:
+                from localnet.solana_chain import describe
+
+                boot_state = describe(chain)
         else:
             chain = Chain(config)
             if boot is True:

@@ -41,6 +41,16 @@ async def test_serves_boot_state_and_saves_on_sigterm(tmp_path: Path) -> None:
         assert proc.wait(timeout=20) == 0
     assert snapshot.exists()
 
+    # Resumed: the same banner (keys are deterministic), the same chain.
+    proc, resumed = start("--port", "0", "--snapshot", str(snapshot))
+    try:
+        assert resumed["wallets"] == banner["wallets"]
+        assert resumed["mints"] == banner["mints"]
+        assert resumed["slot"] >= banner["slot"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+
 
 def test_port_in_use_is_a_clear_error() -> None:
     proc, banner = start("--port", "0", "--empty")
