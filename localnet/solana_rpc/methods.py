@@ -469,6 +469,8 @@ class RpcMethods:
         if isinstance(config, str):  # the legacy form passes the encoding alone
             config = {"encoding": config}
         config = self._config([config], 0)
+        if config.get("commitment") == "processed":
+            raise invalid_params("Method does not support commitment below `confirmed`")
         encoding = config.get("encoding") or "json"
         if encoding not in ("json", "base64", "base58", "binary"):
             if encoding == "jsonParsed":
@@ -499,6 +501,8 @@ class RpcMethods:
     def getSignaturesForAddress(self, params: list[Any]) -> Any:
         address = as_pubkey(param(params, 0, "address"), "address")
         config = self._config(params, 1)
+        if config.get("commitment") == "processed":
+            raise invalid_params("Method does not support commitment below `confirmed`")
         limit = config.get("limit")
         limit = MAX_SIGNATURES_FOR_ADDRESS if limit is None else as_int(limit, "limit")
         if limit == 0 or limit > MAX_SIGNATURES_FOR_ADDRESS:

@@ -26,6 +26,8 @@ from .methods import RpcMethods
 from .pubsub import Connection, PubSub
 
 log = logging.getLogger(__name__)
+#: Browser dApps call the validator cross-origin; Agave allows any origin too.
+CORS = {"Access-Control-Allow-Origin": "*"}
 MAX_BODY_BYTES = 1024 * 1024  # aiohttp refuses larger bodies with a bare 413
 
 
@@ -161,6 +163,16 @@ class SolanaLocalnet:
             return web.Response(text="ok")
         if request.method == "GET" and request.path == "/":
             return await self._ws(request)
+        if request.method == "OPTIONS":  # CORS preflight of a browser dApp
+            return web.Response(
+                headers={
+                    **CORS,
+                    "Access-Control-Allow-Methods": "POST, OPTIONS",
+                    "Access-Control-Allow-Headers": request.headers.get(
+                        "Access-Control-Request-Headers", "content-type"
+                    ),
+                }
+            )
         return web.Response(status=405, text="Used HTTP Method is not allowed. POST or OPTIONS is required")
 
     async def _http(self, request: web.BaseRequest) -> web.Response:
@@ -197,7 +209,7 @@ class SolanaLocalnet:
 
     @staticmethod
     def _json(payload: Any) -> web.Response:
-        return web.Response(text=_dumps(payload), content_type="application/json")
+        return web.Response(text=_dumps(payload), content_type="application/json", headers=CORS)
 
     async def _ws(self, request: web.BaseRequest) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=30)

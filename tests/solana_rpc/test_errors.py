@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 
+import aiohttp
 import pytest
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.core import RPCException
@@ -283,3 +284,25 @@ async def test_token_balance_of_a_non_token_account(net: SolanaLocalnet, payer: 
 
 def _b64(tx: VersionedTransaction) -> str:
     return base64.b64encode(bytes(tx)).decode()
+
+
+async def test_history_methods_refuse_processed_commitment(net: SolanaLocalnet, payer: Keypair) -> None:
+    for method, first in (("getTransaction", str(Signature.new_unique())), ("getSignaturesForAddress", str(payer.pubkey()))):
+        reply = await rpc(net, method, [first, {"commitment": "processed"}])
+        assert reply["error"] == {
+            "code": -32602,
+            "message": "Invalid params: Method does not support commitment below `confirmed`",
+        }
+
+
+async def test_browser_cors(net: SolanaLocalnet) -> None:
+    async with aiohttp.ClientSession() as session:
+        headers = {"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST",
+                   "Access-Control-Request-Headers": "content-type, solana-client"}
+        async with session.options(net.url, headers=headers) as preflight:
+            assert preflight.status == 200
+            assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+            assert "solana-client" in preflight.headers["Access-Control-Allow-Headers"]
+        async with session.post(net.url, json={"jsonrpc": "2.0", "id": 1, "method": "getHealth"}) as response:
+            assert response.headers["Access-Control-Allow-Origin"] == "*"
+            assert (await response.json())["result"] == "ok"
