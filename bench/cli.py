@@ -15,7 +15,8 @@ from gridpay.lazy import LazyGroup
 BENCHMARKS: dict[str, str] = {
     "evm": "bench.evm:evm",
     "toolchain": "bench.toolchain:toolchain",
-    "solana-rpc": "bench.solana_rpc:run",
+    "solana-rpc": "bench.solana_rpc:command",
+    "facilitator": "bench.facilitator:facilitator",
 }
 
 
