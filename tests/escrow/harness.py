@@ -102,8 +102,8 @@ class Env:
         self.cu.setdefault(label, []).append(program_units(result))
         return result
 
-    async def new_funded_wallet(self, usdc: int = WALLET_USDC) -> Keypair:
-        kp = Keypair()
+    async def new_funded_wallet(self, usdc: int = WALLET_USDC, keypair: Keypair | None = None) -> Keypair:
+        kp = keypair or Keypair()
         self.svm.airdrop(kp.pubkey(), 10 * 10**9)
         await self.transport.send(
             [token.create_ata_idempotent(self.admin.pubkey(), kp.pubkey(), self.mint),
