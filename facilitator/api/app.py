@@ -94,6 +94,46 @@ class RateLimit:
 UNLIMITED = {"/healthz", "/readyz", "/metrics"}
 
 
+class Observe:
+    """Rate limit per API key (or client address), then count and time the
+    request by route (plain ASGI: no per-request task or body copy)."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimit, metrics: Any) -> None:
+        self.app, self.limiter, self.metrics = app, limiter, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] not in UNLIMITED:
+            headers = dict(scope.get("headers") or [])
+            client = scope.get("client")
+            who = (headers.get(b"x-api-key", b"").decode("latin-1")
+                   or (client[0] if client else "unknown"))
+            wait = self.limiter.allow(who[:64])
+            if wait:
+                response = JSONResponse({"error": "rate_limited", "message": "too many requests"},
+                                        status_code=429,
+                                        headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+                await response(scope, receive, send)
+                return
+        status = 500
+        started = time.perf_counter()
+
+        async def observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.requests.labels(route, str(status)).inc()
+            self.metrics.latency.labels(route).observe(time.perf_counter() - started)
+
+
 def create_app(service: Facilitator, *, manage_lifecycle: bool = True,
                gateway: Any = None) -> FastAPI:
     """The app over ``service``; with ``manage_lifecycle`` the app starts and
@@ -118,25 +158,7 @@ def create_app(service: Facilitator, *, manage_lifecycle: bool = True,
     app.state.metrics = ops.Metrics(service)
     limiter = RateLimit(service.settings.rate_limit_per_minute)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Any) -> Any:
-        path = request.url.path
-        if path not in UNLIMITED:
-            who = request.headers.get("x-api-key") or (request.client.host if request.client
-                                                       else "unknown")
-            wait = limiter.allow(who[:64])
-            if wait:
-                return JSONResponse({"error": "rate_limited", "message": "too many requests"},
-                                    status_code=429,
-                                    headers={"Retry-After": str(max(1, int(wait + 0.999)))})
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        name = getattr(route, "path", "unmatched")
-        app.state.metrics.requests.labels(name, str(response.status_code)).inc()
-        app.state.metrics.latency.labels(name).observe(time.perf_counter() - started)
-        return response
-
+    app.state.limiter = limiter
     @app.exception_handler(ApiError)
     async def api_error(_: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse({"error": exc.code, "message": exc.message}, status_code=exc.status)
@@ -163,5 +185,6 @@ def create_app(service: Facilitator, *, manage_lifecycle: bool = True,
 
     mount(app, service, gateway)
     # ------------------------------------------------------------------------
+    app.add_middleware(Observe, limiter=limiter, metrics=app.state.metrics)
     app.add_middleware(BodyLimit, limit=service.settings.max_request_bytes)
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
 from x402.schemas import SettleResponse, SupportedResponse, VerifyResponse
 
 from facilitator.api.deps import Service
@@ -20,16 +21,18 @@ router = APIRouter(tags=["x402"])
 _BODY = Body(..., description="{x402Version, paymentPayload, paymentRequirements} (v1 or v2)")
 
 
-@router.post("/verify", response_model=VerifyResponse, response_model_exclude_none=True)
-async def verify(service: Service, body: dict[str, Any] = _BODY) -> Any:
+# The engine builds its answers with the x402 models already (facilitator.wire):
+# they are sent as they are, and the models document them.
+@router.post("/verify", responses={200: {"model": VerifyResponse}}, response_class=JSONResponse)
+async def verify(service: Service, body: dict[str, Any] = _BODY) -> JSONResponse:
     """Check a payment without moving funds."""
-    return await service.engine.verify(body)
+    return JSONResponse(await service.engine.verify(body))
 
 
-@router.post("/settle", response_model=SettleResponse, response_model_exclude_none=True)
-async def settle(service: Service, body: dict[str, Any] = _BODY) -> Any:
+@router.post("/settle", responses={200: {"model": SettleResponse}}, response_class=JSONResponse)
+async def settle(service: Service, body: dict[str, Any] = _BODY) -> JSONResponse:
     """Settle a payment on-chain, once; every repeat gets the same answer."""
-    return await service.engine.settle(body)
+    return JSONResponse(await service.engine.settle(body))
 
 
 @router.get("/supported", response_model=SupportedResponse)

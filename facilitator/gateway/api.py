@@ -52,12 +52,6 @@ async def register(request: Request, body: dict[str, Any] = Body(...)) -> dict[s
     return gateway(request).register(body)
 
 
-@router.post("/grid/nodes/status")
-async def node_status(request: Request, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
-    """A node goes off-grid or on-grid (signed by its operator key)."""
-    return gateway(request).node_status(body)
-
-
 @router.get("/grid/jobs/{job_id}")
 async def job(job_id: str, request: Request) -> dict[str, Any]:
     """A job's billing record (its id is a 256-bit secret handed to the caller)."""

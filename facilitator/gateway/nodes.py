@@ -150,13 +150,6 @@ class NodeRegistry:
         self._eligibility.pop(operator, None)
         return node
 
-    def set_grid(self, operator: str, on_grid: bool) -> Node:
-        node = self.nodes.get(operator)
-        if node is None:
-            raise KeyError(operator)
-        node.on_grid = on_grid
-        return node
-
     def mark_down(self, operator: str, why: str) -> None:
         """Out of rotation until the node registers again (never a penalty)."""
         node = self.nodes.get(operator)

@@ -18,7 +18,6 @@ from solders.signature import Signature
 from pyclients.solana.receipts import SignedReceipt
 
 REGISTRATION_DOMAIN = b"gridpay-node-registration-v1\n"
-STATUS_DOMAIN = b"gridpay-node-status-v1\n"
 
 #: Gateway -> node: the job (64 hex chars) and who pays for it.
 JOB_HEADER = "X-Gridpay-Job"

@@ -42,14 +42,12 @@ from facilitator.gateway.nodes import Lease, NodeRegistry, NoNodeAvailable, Regi
 from facilitator.gateway.percall import Challenge, Paid, PerCall
 from facilitator.gateway.pricing import credits_for
 from facilitator.gateway.protocol import (
-    STATUS_DOMAIN,
     ProtocolError,
     canonical,
     decode_receipt,
     encode_receipt,
     job_price,
     model_id,
-    open_document,
     payer_key,
 )
 from facilitator.gateway.relay import Answer, NodeFailed, Relay
@@ -225,20 +223,6 @@ class Gateway:
         return {"operator": node.operator, "url": node.url, "prices": node.prices,
                 "on_grid": node.on_grid}
 
-    def node_status(self, signed: Any) -> dict[str, Any]:
-        try:
-            doc = open_document(STATUS_DOMAIN, signed)
-        except ProtocolError as exc:
-            raise ApiError(400, "invalid_signature", str(exc)) from None
-        if not isinstance(doc.get("timestamp"), int) or \
-                abs(time.time() - doc["timestamp"]) > self.settings.registration_max_age_seconds:
-            raise ApiError(400, "stale_status", "status timestamp is too far from the gateway clock")
-        try:
-            node = self.registry.set_grid(str(doc["operator"]), bool(doc.get("on_grid")))
-        except KeyError:
-            raise ApiError(404, "unknown_node", f"node {doc['operator']} is not registered") from None
-        return {"operator": node.operator, "on_grid": node.on_grid}
-
     async def providers(self) -> list[dict[str, Any]]:
         out = []
         for node in self.registry.nodes.values():
@@ -306,7 +290,7 @@ class Gateway:
             return self.unavailable(exc.exc)
 
     async def _chat(self, req: ChatRequest, request: Request) -> Response:
-        key = request.headers.get("x-api-key")
+        key = request.headers.get("x-api-key") or _bearer(request.headers.get("authorization"))
         payment = request.headers.get("payment-signature") or request.headers.get("x-payment")
         url = str(request.url)
         if key:
@@ -683,6 +667,13 @@ class Gateway:
         self.registry.quarantine(job.node, f"receipt for job {job.id} disagrees with the "
                                  f"gateway's count ({', '.join(differs)})")
         log.warning("node %s: receipt mismatch on job %s (%s)", job.node, job.id, differs)
+
+
+def _bearer(value: str | None) -> str | None:
+    """An API key sent as ``Authorization: Bearer <key>`` (how OpenAI SDKs send it)."""
+    if value and value[:7].lower() == "bearer ":
+        return value[7:].strip() or None
+    return None
 
 
 def _fields(r: rc.Receipt) -> dict[str, Any]:

@@ -124,7 +124,8 @@ async def build_facilitator(tmp_path: Path) -> AsyncIterator[Callable[..., Facil
 async def serve(service: Facilitator, *, manage_lifecycle: bool = True) -> AsyncIterator[str]:
     """Serve ``service`` with uvicorn on a free loopback port in this event loop;
     yields the base URL."""
-    sock = socket.socket()
+    # proto IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets (else +40 ms)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(service, manage_lifecycle=manage_lifecycle),

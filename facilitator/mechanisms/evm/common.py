@@ -37,6 +37,7 @@ from facilitator.mechanisms.base import (
     StillPending,
     Verified,
 )
+from facilitator.mechanisms.evm.rpc import FastChain, RpcError
 from pyclients.evm.chain import EvmChain
 from pyclients.evm.errors import (
     NONCE_ALREADY_USED,
@@ -70,6 +71,8 @@ def chain_errors(network: str) -> Iterator[None]:
         raise Refused(exc.reason, exc.message) from exc
     except (aiohttp.ClientError, TimeoutError, ConnectionError) as exc:
         raise ChainUnavailable(network, f"RPC unreachable: {type(exc).__name__}: {exc}") from exc
+    except RpcError as exc:
+        raise ChainUnavailable(network, f"RPC refused a read: {exc}") from exc
 
 
 class EvmMechanism(Mechanism):
@@ -82,7 +85,7 @@ class EvmMechanism(Mechanism):
                  relayer_key: str | None = None, chain: EvmChain | None = None) -> None:
         super().__init__(config, settings)
         self._relayer_key = relayer_key
-        self.chain = chain or EvmChain.connect(config.rpc_url)
+        self.chain = chain or FastChain(config.rpc_url)
         self.path: PaymentPath[Any] | None = None
         self.relayer: Relayer | None = None
         self.account: LocalAccount | None = (
@@ -176,7 +179,10 @@ class EvmMechanism(Mechanism):
                 await path.verify(parsed, requirements)
                 # what the chain itself would say, as the relayer that will send it
                 to, data, action = path.settle_call(parsed)
-                await relayer.simulate(to, data, action=action)
+                if isinstance(self.chain, FastChain):
+                    await self.chain.simulate(relayer.address, to, data, action=action)
+                else:
+                    await relayer.simulate(to, data, action=action)
         except Refused as exc:
             exc.payer = payer
             raise
