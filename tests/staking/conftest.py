@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from solders.account import Account
 from solders.clock import Clock
 from solders.instruction import Instruction
 from solders.keypair import Keypair
@@ -79,9 +80,26 @@ class World:
         return self.svm.get_clock().unix_timestamp
 
     def warp(self, seconds: int) -> None:
+        self.set_now(self.now() + seconds)
+
+    def set_now(self, unix_timestamp: int) -> None:
+        """Sets the Clock sysvar's unix time (next slot, so transactions differ)."""
         c = self.svm.get_clock()
         self.svm.set_clock(Clock(c.slot + 1, c.epoch_start_timestamp, c.epoch, c.leader_schedule_epoch,
-                                 c.unix_timestamp + seconds))
+                                 unix_timestamp))
+
+    def set_balance(self, token_account: Pubkey, amount: int) -> None:
+        """Overwrites a token account's amount (tests that need exact vault balances)."""
+        acc = self.svm.get_account(token_account)
+        data = bytearray(acc.data)
+        data[64:72] = amount.to_bytes(8, "little")
+        self.svm.set_account(token_account, Account(acc.lamports, bytes(data), acc.owner, acc.executable,
+                                                    acc.rent_epoch))
+
+    def write_program_account(self, address: Pubkey, data: bytes) -> None:
+        """Puts ``data`` at ``address`` as an account of the staking program, rent-exempt."""
+        lamports = self.svm.minimum_balance_for_rent_exemption(len(data))
+        self.svm.set_account(address, Account(lamports, bytes(data), self.program.program_id, False, 0))
 
     async def new_operator(self, sgl: int = 100_000 * SGL) -> Keypair:
         """A funded wallet with ``sgl`` base units of SGL in its associated account."""

@@ -2,7 +2,8 @@ use gridpay_sdk::discriminator::account_discriminator;
 use gridpay_sdk::state::{AccountState, Pod, PodI64, PodU64};
 use gridpay_sdk::Pubkey;
 
-use crate::logic::Position;
+use crate::errors::StakingError;
+use crate::logic::{Position, SlashOutcome};
 
 /// One operator's stake in one role: the PDA of `["stake", operator, [role]]`.
 /// The SGL itself sits in the vault; this account is the operator's claim
@@ -58,5 +59,78 @@ impl StakePosition {
         self.unstaking.set(p.unstaking);
         self.unstake_requested_at.set(p.unstake_requested_at);
         self.unstake_available_at.set(p.unstake_available_at);
+    }
+
+    // The instructions' effect on a position: the pure logic on its amounts,
+    // written back only when it succeeds. Processors call these; so does the
+    // host C ABI (`ffi`), which is what the differential tests compare.
+
+    /// `stake`: returns the active stake after.
+    #[inline(always)]
+    pub fn stake(&mut self, amount: u64) -> Result<u64, StakingError> {
+        let mut p = self.position();
+        p.stake(amount)?;
+        self.set_position(&p);
+        Ok(p.staked)
+    }
+
+    /// `request_unstake` with the role's cooldown in force; returns when the
+    /// amount becomes withdrawable.
+    #[inline(always)]
+    pub fn request_unstake(&mut self, amount: u64, now: i64, cooldown_seconds: i64) -> Result<i64, StakingError> {
+        let mut p = self.position();
+        p.request_unstake(amount, now, cooldown_seconds)?;
+        self.set_position(&p);
+        Ok(p.unstake_available_at)
+    }
+
+    /// `cancel_unstake`: returns the amount put back into the active stake.
+    #[inline(always)]
+    pub fn cancel_unstake(&mut self) -> Result<u64, StakingError> {
+        let mut p = self.position();
+        let amount = p.cancel_unstake()?;
+        self.set_position(&p);
+        Ok(amount)
+    }
+
+    /// `withdraw_unstaked`: returns the amount to pay out of the vault.
+    #[inline(always)]
+    pub fn withdraw(&mut self, now: i64) -> Result<u64, StakingError> {
+        let mut p = self.position();
+        let amount = p.withdraw(now)?;
+        self.set_position(&p);
+        Ok(amount)
+    }
+
+    /// `slash`: takes the cap and adds it to `total_slashed` (both checked
+    /// before either is written).
+    #[inline(always)]
+    pub fn slash(&mut self, earliest_signed_at: i64, slash_cap_bps: u16) -> Result<SlashOutcome, StakingError> {
+        let mut p = self.position();
+        let outcome = p.slash(earliest_signed_at, slash_cap_bps)?;
+        let total = self.total_slashed.get().checked_add(outcome.amount).ok_or(StakingError::ArithmeticOverflow)?;
+        self.set_position(&p);
+        self.total_slashed.set(total);
+        Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gridpay_sdk::state::from_bytes_mut;
+
+    use super::*;
+
+    #[test]
+    fn a_refused_slash_writes_nothing() {
+        let mut bytes = [0u8; core::mem::size_of::<StakePosition>()];
+        let stake = from_bytes_mut::<StakePosition>(&mut bytes).unwrap();
+        stake.staked.set(1_000);
+        stake.total_slashed.set(u64::MAX - 99);
+        // 10 % of 1,000 would push total_slashed past u64::MAX.
+        assert_eq!(stake.slash(0, 1_000), Err(StakingError::ArithmeticOverflow));
+        assert_eq!((stake.staked.get(), stake.total_slashed.get()), (1_000, u64::MAX - 99));
+        let out = stake.slash(0, 999).unwrap();
+        assert_eq!((out.amount, stake.staked.get(), stake.total_slashed.get()), (99, 901, u64::MAX));
     }
 }

@@ -15,10 +15,8 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     if &stake.operator != a.operator.key() {
         return Err(StakingError::NotStakeOperator.into());
     }
-    let mut position = stake.position();
-    let amount = position.cancel_unstake()?;
-    stake.set_position(&position);
-    let event = UnstakeCancelled { operator: stake.operator, role: stake.role, amount, staked: position.staked };
+    let amount = stake.cancel_unstake()?;
+    let event = UnstakeCancelled { operator: stake.operator, role: stake.role, amount, staked: stake.staked.get() };
     drop(stake);
     event.emit()
 }

@@ -20,15 +20,8 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     // Roles are checked when a position is created; indexing cannot fail.
     let cooldown = config.cooldown_seconds[stake.role as usize % crate::logic::ROLE_COUNT].get();
     let now = Clock::get()?.unix_timestamp;
-    let mut position = stake.position();
-    position.request_unstake(amount, now, cooldown)?;
-    stake.set_position(&position);
-    let event = UnstakeRequested {
-        operator: stake.operator,
-        role: stake.role,
-        amount,
-        available_at: position.unstake_available_at,
-    };
+    let available_at = stake.request_unstake(amount, now, cooldown)?;
+    let event = UnstakeRequested { operator: stake.operator, role: stake.role, amount, available_at };
     drop(stake);
     drop(config);
     event.emit()

@@ -58,15 +58,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
         return Err(StakingError::ProofAlreadyUsed.into());
     }
 
-    let outcome = {
-        let mut stake = checks::load_mut::<StakePosition>(a.stake, program_id)?;
-        let mut position = stake.position();
-        let outcome = position.slash(proof.earliest_signed_at, cap_bps)?;
-        stake.set_position(&position);
-        let total = stake.total_slashed.get().checked_add(outcome.amount).ok_or(StakingError::ArithmeticOverflow)?;
-        stake.total_slashed.set(total);
-        outcome
-    };
+    let outcome = checks::load_mut::<StakePosition>(a.stake, program_id)?.slash(proof.earliest_signed_at, cap_bps)?;
 
     let now = Clock::get()?.unix_timestamp;
     let bump_seed = [proof_bump];

@@ -41,10 +41,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
         if stake.role != role {
             return Err(StakingError::InvalidPda.into());
         }
-        let mut position = stake.position();
-        position.stake(amount)?;
-        stake.set_position(&position);
-        position.staked
+        stake.stake(amount)?
     };
 
     TransferChecked {

@@ -26,10 +26,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
             return Err(StakingError::NotStakeOperator.into());
         }
         let now = Clock::get()?.unix_timestamp;
-        let mut position = stake.position();
-        let amount = position.withdraw(now)?;
-        stake.set_position(&position);
-        (amount, stake.role)
+        (stake.withdraw(now)?, stake.role)
     };
 
     let bump_seed = [bump];
