@@ -14,14 +14,12 @@ vaults, workers and treasury.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from facilitator.gateway.pricing import credits_for
@@ -32,7 +30,6 @@ from localnet.solana_chain import SGL_MINT, USDC_MINT, wallet
 from localnet.solana_rpc.chain import keypair_from_seed
 from pyclients.evm import abi
 from pyclients.solana.common.token import associated_token_address
-from pyclients.solana.receipts import SignedReceipt
 
 SGL = 10**6
 STAKE = 60_000 * SGL

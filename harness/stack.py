@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
@@ -28,7 +27,7 @@ from facilitator.gateway.billing import EscrowCredits
 from facilitator.gateway.pricing import tier_for_params
 from facilitator.gateway.service import Gateway
 from facilitator.gateway.settings import AttestedModel, GatewaySettings
-from facilitator.service import Facilitator, Keys, build_mechanisms, local_networks
+from facilitator.service import Facilitator, build_mechanisms, local_networks
 from facilitator.settings import FacilitatorSettings, NetworkConfig
 from harness.node.engine import free_port
 from harness.node.models import Attestation, attest, smollm2_path, tiny_gguf
@@ -58,18 +57,20 @@ class NodeProcess:
     url: str
     process: asyncio.subprocess.Process
     log: Path
+    killed: bool = False
 
     @property
     def alive(self) -> bool:
-        return self.process.returncode is None
+        return not self.killed and self.process.returncode is None
 
     def kill(self) -> None:
         """Kill the node and its llama.cpp server at once (a crash, not a shutdown)."""
         if self.alive:
+            self.killed = True
             os.killpg(self.process.pid, signal.SIGKILL)
 
     async def stop(self) -> None:
-        if self.alive:
+        if self.process.returncode is None and not self.killed:
             try:
                 os.killpg(self.process.pid, signal.SIGTERM)
                 await asyncio.wait_for(self.process.wait(), 15)
@@ -253,6 +254,11 @@ class Stack:
         self._server.should_exit = True
         await self._server_task
         assert self._sock is not None
+        port = int(self.gateway_url.rsplit(":", 1)[1])
+        self._sock.close()  # uvicorn closed it; the new run listens on the same port
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", port))
         import uvicorn
 
         from facilitator.api.app import create_app
@@ -298,10 +304,3 @@ class Stack:
 
     async def sgl(self, owner: Pubkey) -> int:
         return await self.escrow.token_balance(associated_token_address(owner, SGL_MINT))
-
-    async def http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=self.gateway_url, timeout=300.0)
-
-
-def free_tcp_port() -> int:
-    return free_port()

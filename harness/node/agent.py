@@ -36,7 +36,6 @@ from facilitator.gateway.protocol import (
     RECEIPT_EVENT,
     RECEIPT_HEADER,
     REGISTRATION_DOMAIN,
-    STATUS_DOMAIN,
     canonical,
     encode_receipt,
     job_price,
@@ -117,15 +116,11 @@ class Node:
         return r.json()
 
     async def set_grid(self, on_grid: bool) -> dict[str, Any]:
+        """Off-grid (planned downtime) or back on-grid: a fresh signed registration."""
         self.state.on_grid = on_grid
         if not self.config.gateway_url:
             return {"on_grid": on_grid}
-        doc = {"operator": str(self.config.operator.pubkey()), "on_grid": on_grid,
-               "timestamp": int(time.time())}
-        r = await self.http.post(f"{self.config.gateway_url}/grid/nodes/status",
-                                 json=sign_document(STATUS_DOMAIN, doc, self.config.operator))
-        r.raise_for_status()
-        return r.json()
+        return await self.register()
 
     # -- receipts ------------------------------------------------------------------------
     def sign(self, job: str, payer: str, messages: Any, output: str, prompt_tokens: int,

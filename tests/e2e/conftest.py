@@ -1,0 +1,75 @@
+"""End-to-end fixtures: a local grid per test module (Solana over LiteSVM,
+optionally the three anvil chains, the facilitator with the gateway, and
+`gridpay node` processes serving the tiny generated model)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest_asyncio
+from solders.keypair import Keypair
+
+from harness.stack import Stack
+from localnet.solana_chain import wallet
+
+SGL = 10**6
+STAKE = 60_000 * SGL
+
+
+async def grid(tmp: Path, *, evm: bool) -> Stack:
+    return await Stack(tmp, tiny=True, evm=evm, log=lambda _m: None).up()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def stack(tmp_path_factory) -> AsyncIterator[Stack]:  # noqa: ANN001
+    st = await grid(tmp_path_factory.mktemp("grid"), evm=False)
+    try:
+        yield st
+    finally:
+        await st.down()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def http(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=stack.gateway_url, timeout=120.0) as client:
+        yield client
+
+
+async def api_key(http: httpx.AsyncClient, owner: Keypair) -> str:
+    """An API key of ``owner``'s wallet (scope grid), made by signing the challenge."""
+    challenge = (await http.post("/v1/keys/challenge",
+                                 json={"wallet": str(owner.pubkey()), "scope": "grid"})).json()
+    signature = owner.sign_message(challenge["message"].encode())
+    r = await http.post("/v1/keys", json={"nonce": challenge["nonce"],
+                                          "signature": str(signature)})
+    assert r.status_code == 201, r.text
+    return r.json()["api_key"]
+
+
+async def staked(stack: Stack, name: str, amount: int = STAKE) -> Keypair:
+    op = wallet(name)
+    position = await stack.staking.position(op.pubkey())
+    if position is None or position.staked < amount:
+        await stack.staking.stake(op, amount)
+    return op
+
+
+async def only_on_grid(http: httpx.AsyncClient, stack: Stack, *names: str) -> None:
+    """Every node off-grid but ``names``."""
+    for name, node in stack.nodes.items():
+        if node.alive:
+            r = await http.post(f"{node.url}/gridpay/grid", json={"on_grid": name in names})
+            assert r.status_code == 200, r.text
+
+
+def body(stack: Stack, max_tokens: int, *, stream: bool = False, usage: bool = False,
+         prompt: str = "hello") -> dict:
+    out = {"model": stack.model.model, "max_tokens": max_tokens,
+           "messages": [{"role": "user", "content": prompt}]}
+    if stream:
+        out["stream"] = True
+        if usage:
+            out["stream_options"] = {"include_usage": True}
+    return out
