@@ -26,6 +26,9 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from gridpay import ROOT
+from pyclients.solana.common import token
+from pyclients.solana.common.logs import program_units
+from pyclients.solana.escrow import BASE_UNITS_PER_CREDIT, LocalEscrow, Settlement
 
 FLOOR_CRATE = ROOT / "tests" / "escrow" / "cpi_floor"
 ESCROW_CRATE = ROOT / "programs" / "job_escrow"
@@ -73,98 +76,85 @@ def build() -> tuple[Path, Path]:
 class Floor:
     """The baseline program deployed next to job_escrow in the same LiteSVM."""
 
-    def __init__(self, env, so: Path) -> None:  # noqa: ANN001 - tests.escrow.harness.Env
-        self.env = env
+    def __init__(self, deployment: LocalEscrow, so: Path) -> None:
+        self.chain = deployment.chain
+        self.payer = deployment.authority
         self.id = Keypair().pubkey()
-        env.svm.add_program_from_file(self.id, so)
+        self.chain.svm.add_program_from_file(self.id, so)
 
     async def _run(self, mode: int, accounts: list[AccountMeta], signers: list[Keypair], amount: int = 0,
                    bump: int = 0) -> int:
-        from tests.escrow.harness import program_units
-
         data = struct.pack("<BQB", mode, amount, bump)
-        result = await self.env.transport.send([Instruction(self.id, data, accounts)], signers)
-        return program_units(result, self.id)
+        result = await self.chain.transport.send([Instruction(self.id, data, accounts)], signers)
+        return program_units(result.logs, self.id)
 
     async def transfer(self, source_owner: Keypair, amount: int) -> int:
         """TransferChecked signed by a wallet (deposit's CPI)."""
-        from pyclients.solana.common import token
-
-        env = self.env
-        dest = Keypair().pubkey()
-        await env.transport.send([token.create_ata_idempotent(env.admin.pubkey(), dest, env.mint)], [env.admin])
+        chain = self.chain
+        dest = await chain.wallet()
         return await self._run(0, [
-            AccountMeta(env.ata(source_owner), False, True), AccountMeta(env.mint, False, False),
-            AccountMeta(env.ata(dest), False, True), AccountMeta(source_owner.pubkey(), True, False),
+            AccountMeta(chain.ata(source_owner), False, True), AccountMeta(chain.mint, False, False),
+            AccountMeta(chain.ata(dest), False, True), AccountMeta(source_owner.pubkey(), True, False),
             AccountMeta(token.TOKEN_PROGRAM_ID, False, False),
         ], [source_owner], amount)
 
     async def signed_transfer(self, amount: int) -> int:
         """TransferChecked signed by a PDA (withdraw's and settle's CPI)."""
-        from pyclients.solana.common import token
-
-        env = self.env
+        chain, minter = self.chain, self.chain.mint_authority
         pda, bump = Pubkey.find_program_address([b"config"], self.id)
-        source, dest = env.ata(pda), Keypair().pubkey()
-        await env.transport.send([
-            token.create_ata_idempotent(env.admin.pubkey(), pda, env.mint),
-            token.create_ata_idempotent(env.admin.pubkey(), dest, env.mint),
-            token.mint_to(env.mint, source, env.admin.pubkey(), amount, 6),
-        ], [env.admin])
+        dest = await chain.wallet()
+        await chain.transport.send([
+            token.create_ata_idempotent(minter.pubkey(), pda, chain.mint),
+            token.mint_to(chain.mint, chain.ata(pda), minter.pubkey(), amount, chain.decimals),
+        ], [minter])
         return await self._run(1, [
-            AccountMeta(source, False, True), AccountMeta(env.mint, False, False),
-            AccountMeta(env.ata(dest), False, True), AccountMeta(pda, False, False),
+            AccountMeta(chain.ata(pda), False, True), AccountMeta(chain.mint, False, False),
+            AccountMeta(chain.ata(dest), False, True), AccountMeta(pda, False, False),
             AccountMeta(token.TOKEN_PROGRAM_ID, False, False),
-        ], [env.admin], amount, bump)
+        ], [minter], amount, bump)
 
     async def create_account(self) -> int:
         """CreateRentExempt of a 152-byte PDA (lock_job's CPI)."""
         pda, bump = Pubkey.find_program_address([b"job"], self.id)
-        payer = self.env.authority
-        return await self._run(2, [AccountMeta(payer.pubkey(), True, True), AccountMeta(pda, False, True),
-                                   AccountMeta(Pubkey.default(), False, False)], [payer], 0, bump)
+        return await self._run(2, [AccountMeta(self.payer.pubkey(), True, True), AccountMeta(pda, False, True),
+                                   AccountMeta(Pubkey.default(), False, False)], [self.payer], 0, bump)
 
 
-async def measure(escrow_so: Path, floor_so: Path, env=None) -> Figures:  # noqa: ANN001
+async def measure(escrow_so: Path, floor_so: Path, deployment: LocalEscrow | None = None) -> Figures:
     """Every figure from one LiteSVM: job_escrow's units per instruction and
     the floor's for the same CPI."""
-    from pyclients.solana.escrow import BASE_UNITS_PER_CREDIT, Settlement
-    from tests.escrow.harness import make_env, program_units
-
-    env = env or await make_env(escrow_so)
-    floor = Floor(env, floor_so)
-    c = env.client
+    d = deployment or await LocalEscrow.deploy(escrow_so)
+    floor = Floor(d, floor_so)
+    c, authority, workers = d.client, d.authority, d.workers
     # A fixed wallet: the first deposit's find_program_address costs 1,500 CU
     # per bump tried, which depends on the address.
-    wallet = await env.new_funded_wallet(keypair=Keypair.from_seed(bytes(32)))
-    other = env.wallets[1]
+    wallet = await d.chain.wallet(10**10, keypair=Keypair.from_seed(bytes(32)))
+    other = d.wallets[1]
 
-    first = program_units(await c.buy_credits(wallet, 1_000))
-    deposit = program_units(await c.buy_credits(wallet, 100))
+    first = d.units(await c.buy_credits(wallet, 1_000))
+    deposit = d.units(await c.buy_credits(wallet, 100))
     floor_deposit = await floor.transfer(other, 100 * BASE_UNITS_PER_CREDIT)
 
-    env.track_job(wallet, 1)
-    lock = program_units(await c.lock_job(env.authority, wallet.pubkey(), job_id=1, max_credits=50,
-                                          worker=env.workers[0].pubkey()))
+    lock = d.units(await c.lock_job(authority, wallet.pubkey(), job_id=1, max_credits=50,
+                                    worker=workers[0].pubkey()))
     floor_lock = await floor.create_account()
 
-    settle = program_units(await c.settle_job(env.authority, wallet.pubkey(), job_id=1, used_credits=30))
+    settle = d.units(await c.settle_job(authority, wallet.pubkey(), job_id=1, used_credits=30))
     floor_signed = await floor.signed_transfer(30 * 8_000)
 
     for job_id in range(10, 10 + BATCH):
-        env.track_job(wallet, job_id)
-        await c.lock_job(env.authority, wallet.pubkey(), job_id=job_id, max_credits=20,
-                         worker=env.workers[job_id % 2].pubkey())
-    batch = program_units(await c.settle_jobs(
-        env.authority, [Settlement(wallet.pubkey(), j, 10 + j % 5) for j in range(10, 10 + BATCH)]))
+        await c.lock_job(authority, wallet.pubkey(), job_id=job_id, max_credits=20,
+                         worker=workers[job_id % 2].pubkey())
+    batch = d.units(await c.settle_jobs(
+        authority, [Settlement(wallet.pubkey(), j, 10 + j % 5) for j in range(10, 10 + BATCH)]))
 
-    await c.lock_job(env.authority, wallet.pubkey(), job_id=2, max_credits=50, worker=env.workers[0].pubkey())
-    refund = program_units(await c.refund_job(env.authority, wallet.pubkey(), job_id=2))
-    await c.lock_job(env.authority, wallet.pubkey(), job_id=3, max_credits=50, worker=env.workers[0].pubkey())
-    env.warp(121)
-    refund_timeout = program_units(await c.refund_job(other, wallet.pubkey(), job_id=3))
+    await c.lock_job(authority, wallet.pubkey(), job_id=2, max_credits=50, worker=workers[0].pubkey())
+    refund = d.units(await c.refund_job(authority, wallet.pubkey(), job_id=2))
+    await c.lock_job(authority, wallet.pubkey(), job_id=3, max_credits=50, worker=workers[0].pubkey())
+    d.chain.warp(121)
+    refund_timeout = d.units(await c.refund_job(other, wallet.pubkey(), job_id=3))
 
-    withdraw = program_units(await c.withdraw(wallet, 100))
+    withdraw = d.units(await c.withdraw(wallet, 100))
 
     rows = [
         Row("deposit", deposit, floor_deposit, 1_000, "Deposit"),

@@ -32,6 +32,7 @@ from solders.pubkey import Pubkey
 from pyclients.solana.common import logs as _logs
 from pyclients.solana.common.errors import ProgramError, ProgramErrors, TransactionFailed
 from pyclients.solana.common.idl import ProgramIdl
+from pyclients.solana.common.litesvm import LocalChain
 from pyclients.solana.common.pda import find_pda, u64_seed
 from pyclients.solana.common.token import TokenAccount, associated_token_address, create_ata_idempotent
 from pyclients.solana.common.transport import Transport, TxResult
@@ -563,3 +564,59 @@ class EscrowClient:
         return await self._send(
             [self.program.claim_fees(usdc_mint=cfg.usdc_mint, treasury=cfg.treasury, vault=cfg.vault)], [payer]
         )
+
+
+# --- in-process deployment ------------------------------------------------
+
+
+@dataclass
+class LocalEscrow:
+    """job_escrow deployed and initialized in an in-process LiteSVM (a
+    :class:`LocalChain` whose mint plays USDC), with funded wallets and
+    workers: what tests, benchmarks and demos start from."""
+
+    chain: LocalChain
+    client: EscrowClient
+    admin: Keypair
+    authority: Keypair
+    treasury: Pubkey
+    wallets: list[Keypair]
+    workers: list[Keypair]
+    init: TxResult
+
+    @classmethod
+    async def deploy(
+        cls, so_path: Path | str, *, wallets: int = 3, workers: int = 2, wallet_usdc: int = 1_000 * 10**6,
+        program_id: Pubkey = PROGRAM_ID, **params: Any,
+    ) -> LocalEscrow:
+        """Loads the ``.so`` at ``program_id``, initializes it (``params``:
+        worker_bps, job_timeout, min_purchase_credits), funds ``wallets``
+        with ``wallet_usdc`` and gives ``workers`` token accounts."""
+        chain = await LocalChain.start(decimals=USDC_DECIMALS)
+        chain.svm.add_program_from_file(program_id, Path(so_path))
+        admin = await chain.wallet(sol=100)
+        authority = await chain.wallet(sol=100)
+        treasury_owner = await chain.wallet()
+        client = EscrowClient(chain.transport, EscrowProgram(program_id))
+        init = await client.initialize(admin, usdc_mint=chain.mint, treasury=chain.ata(treasury_owner),
+                                       settlement_authority=authority.pubkey(), **params)
+        deployment = cls(chain, client, admin, authority, chain.ata(treasury_owner), [], [], init)
+        deployment.wallets = [await chain.wallet(wallet_usdc) for _ in range(wallets)]
+        deployment.workers = [await chain.wallet() for _ in range(workers)]
+        return deployment
+
+    @property
+    def program(self) -> EscrowProgram:
+        return self.client.program
+
+    @property
+    def mint(self) -> Pubkey:
+        return self.chain.mint
+
+    @property
+    def vault(self) -> Pubkey:
+        return self.program.vault_address(self.chain.mint)
+
+    def units(self, result: TxResult) -> int:
+        """Compute units job_escrow itself consumed in a transaction."""
+        return _logs.program_units(result.logs, self.program.program_id)

@@ -1,7 +1,7 @@
-"""A job_escrow deployment in an in-process LiteSVM, with everything around
-it a test needs: a 6-decimal USDC mint, admin, settlement authority,
-treasury, funded wallets and workers, the high-level client, clock control,
-and snapshots to prove a refused instruction moved nothing."""
+"""A job_escrow deployment in an in-process LiteSVM
+(:class:`pyclients.solana.escrow.LocalEscrow`) with what a test adds on top:
+account readers, compute-unit recording, and snapshots proving a refused
+instruction moved nothing."""
 
 from __future__ import annotations
 
@@ -18,46 +18,44 @@ from solders.litesvm import LiteSVM
 from solders.pubkey import Pubkey
 
 from pyclients.solana import escrow
-from pyclients.solana.common import logs, token
 from pyclients.solana.common.errors import TransactionFailed
+from pyclients.solana.common.litesvm import START_TIME
+from pyclients.solana.common.logs import program_units as _program_units
 from pyclients.solana.common.transport import LiteSvmTransport, TxResult
 
-#: A realistic cluster time to start from (LiteSVM starts at 0).
-START_TIME = 1_750_000_000
+__all__ = ["START_TIME", "WALLET_USDC", "Env", "make_env", "program_units", "run"]
+
 WALLET_USDC = 1_000 * 10**6
 
 
+def program_units(result: TxResult, program_id: Pubkey = escrow.PROGRAM_ID) -> int:
+    """Compute units a program's top-level invocations consumed."""
+    return _program_units(result.logs, program_id)
+
+
 @dataclass
-class Env:
-    svm: LiteSVM
-    transport: LiteSvmTransport
-    client: escrow.EscrowClient
-    program: escrow.EscrowProgram
-    admin: Keypair
-    authority: Keypair
-    mint: Pubkey
-    treasury: Pubkey
-    wallets: list[Keypair]
-    workers: list[Keypair]
+class Env(escrow.LocalEscrow):
     #: Compute units of landed transactions, by label.
     cu: dict[str, list[int]] = field(default_factory=dict)
     #: Job accounts a test created (included in snapshots).
     jobs_seen: set[Pubkey] = field(default_factory=set)
 
+    @property
+    def svm(self) -> LiteSVM:
+        return self.chain.svm
+
+    @property
+    def transport(self) -> LiteSvmTransport:
+        return self.chain.transport
+
     # --- accounts -------------------------------------------------------
 
     def ata(self, owner: Pubkey | Keypair) -> Pubkey:
-        key = owner.pubkey() if isinstance(owner, Keypair) else owner
-        return token.associated_token_address(key, self.mint)
-
-    @property
-    def vault(self) -> Pubkey:
-        return self.program.vault_address(self.mint)
+        return self.chain.ata(owner)
 
     def usdc(self, account: Pubkey) -> int:
         """Token balance of a USDC token account (0 when it does not exist)."""
-        acc = self.svm.get_account(account)
-        return 0 if acc is None or not acc.data else token.TokenAccount.decode(bytes(acc.data)).amount
+        return self.chain.token_balance(account)
 
     def credit(self, wallet: Pubkey | Keypair) -> escrow.CreditAccount | None:
         key = wallet.pubkey() if isinstance(wallet, Keypair) else wallet
@@ -72,16 +70,16 @@ class Env:
     def config(self) -> escrow.Config:
         return escrow.Config.decode(bytes(self.svm.get_account(self.program.config_address()).data))
 
+    async def new_funded_wallet(self, usdc: int = WALLET_USDC, keypair: Keypair | None = None) -> Keypair:
+        return await self.chain.wallet(usdc, keypair=keypair)
+
     # --- time -----------------------------------------------------------
 
     def now(self) -> int:
-        return self.svm.get_clock().unix_timestamp
+        return self.chain.now()
 
     def warp(self, seconds: int) -> None:
-        clock = self.svm.get_clock()
-        clock.unix_timestamp += seconds
-        clock.slot += max(1, seconds * 2)
-        self.svm.set_clock(clock)
+        self.chain.warp(seconds)
 
     # --- sending --------------------------------------------------------
 
@@ -96,45 +94,33 @@ class Env:
         return result
 
     def record(self, label: str, result: TxResult) -> TxResult:
-        """Records the compute units of job_escrow's own top-level
-        invocation (CPIs included, other instructions of the transaction
-        not)."""
+        """Records the compute units of job_escrow's own top-level invocation
+        (CPIs included, other instructions of the transaction not)."""
         self.cu.setdefault(label, []).append(program_units(result))
         return result
 
-    async def new_funded_wallet(self, usdc: int = WALLET_USDC, keypair: Keypair | None = None) -> Keypair:
-        kp = keypair or Keypair()
-        self.svm.airdrop(kp.pubkey(), 10 * 10**9)
-        await self.transport.send(
-            [token.create_ata_idempotent(self.admin.pubkey(), kp.pubkey(), self.mint),
-             token.mint_to(self.mint, self.ata(kp), self.admin.pubkey(), usdc, 6)],
-            [self.admin],
-        )
-        return kp
-
     # --- "nothing moved" ------------------------------------------------
-
-    def snapshot(self, *extra: Pubkey) -> dict[Pubkey, tuple[int, bytes, Pubkey] | None]:
-        """Lamports, data and owner of every account the program touches
-        (config, vault, treasury, credit and job accounts, token accounts),
-        plus ``extra``. Fee payers are left out: fees are charged even for
-        failed transactions."""
-        keys = {self.program.config_address(), self.vault, self.treasury, *extra}
-        for kp in self.wallets + self.workers:
-            keys.add(self.ata(kp))
-            keys.add(self.program.credit_address(kp.pubkey()))
-        keys |= self.jobs_seen
-        out = {}
-        for k in keys:
-            acc = self.svm.get_account(k)
-            out[k] = None if acc is None else (acc.lamports, bytes(acc.data), acc.owner)
-        return out
 
     def track_job(self, wallet: Pubkey | Keypair, job_id: int) -> Pubkey:
         key = wallet.pubkey() if isinstance(wallet, Keypair) else wallet
         address = self.program.job_address(key, job_id)
         self.jobs_seen.add(address)
         return address
+
+    def snapshot(self, *extra: Pubkey) -> dict[Pubkey, tuple[int, bytes, Pubkey] | None]:
+        """Lamports, data and owner of every account the program touches
+        (config, vault, treasury, credit and job accounts, token accounts),
+        plus ``extra``. Fee payers are left out: fees are charged even for
+        failed transactions."""
+        keys = {self.program.config_address(), self.vault, self.treasury, *extra, *self.jobs_seen}
+        for kp in self.wallets + self.workers:
+            keys.add(self.ata(kp))
+            keys.add(self.program.credit_address(kp.pubkey()))
+        out = {}
+        for k in keys:
+            acc = self.svm.get_account(k)
+            out[k] = None if acc is None else (acc.lamports, bytes(acc.data), acc.owner)
+        return out
 
     async def refused(self, action: Awaitable[Any], error: type[Exception], *extra: Pubkey) -> Exception:
         """Runs ``action``, which must fail with exactly ``error`` and leave
@@ -148,40 +134,10 @@ class Env:
 
 
 async def make_env(so_path: Path, *, wallets: int = 3, workers: int = 2, **params: Any) -> Env:
-    svm = LiteSVM()
-    svm.add_program_from_file(escrow.PROGRAM_ID, so_path)
-    clock = svm.get_clock()
-    clock.unix_timestamp = START_TIME
-    svm.set_clock(clock)
-    transport = LiteSvmTransport(svm)
-    admin, authority, mint_kp, treasury_owner = Keypair(), Keypair(), Keypair(), Keypair()
-    for kp in (admin, authority):
-        svm.airdrop(kp.pubkey(), 100 * 10**9)
-    rent = svm.minimum_balance_for_rent_exemption(token.MINT_LEN)
-    await transport.send(
-        token.create_mint_instructions(admin.pubkey(), mint_kp.pubkey(), admin.pubkey(), 6, rent),
-        [admin, mint_kp],
-    )
-    mint = mint_kp.pubkey()
-    treasury = token.associated_token_address(treasury_owner.pubkey(), mint)
-    await transport.send([token.create_ata_idempotent(admin.pubkey(), treasury_owner.pubkey(), mint)], [admin])
-    client = escrow.EscrowClient(transport)
-    init = await client.initialize(admin, usdc_mint=mint, treasury=treasury,
-                                   settlement_authority=authority.pubkey(), **params)
-    env = Env(svm, transport, client, client.program, admin, authority, mint, treasury, [], [])
+    env = await Env.deploy(so_path, wallets=wallets, workers=workers, wallet_usdc=WALLET_USDC, **params)
     # Includes creating the vault (associated token account) in the same transaction.
-    env.record("initialize (+ vault ATA)", init)
-    for _ in range(wallets):
-        env.wallets.append(await env.new_funded_wallet())
-    for _ in range(workers):
-        env.workers.append(await env.new_funded_wallet(0))
+    env.record("initialize (+ vault ATA)", env.init)
     return env
-
-
-def program_units(result: TxResult, program_id: Pubkey = escrow.PROGRAM_ID) -> int:
-    """Compute units job_escrow's top-level invocations consumed."""
-    return sum(i.compute_units for i in logs.invocations(result.logs)
-               if i.depth == 1 and i.program == str(program_id))
 
 
 _LOOP = asyncio.new_event_loop()

@@ -69,3 +69,10 @@ def invocations(logs: Iterable[str]) -> list[Invocation]:
         if m:
             out.append(Invocation(m.group(1), depth or 0, int(m.group(2))))
     return out
+
+
+def program_units(logs: Iterable[str], program_id: Pubkey) -> int:
+    """Compute units a program's top-level invocations consumed (their CPIs
+    included; other instructions of the transaction not)."""
+    target = str(program_id)
+    return sum(i.compute_units for i in invocations(logs) if i.depth == 1 and i.program == target)
