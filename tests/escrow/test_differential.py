@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from pyclients.solana.common.errors import TransactionFailed
 from pyclients.solana.common.pda import find_pda
 from tests.escrow import native
 from tests.escrow.harness import Env, make_env, run
+
+pytestmark = pytest.mark.properties
 
 CREDIT = escrow.BASE_UNITS_PER_CREDIT
 U64 = 2**64 - 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from solders.instruction import AccountMeta, Instruction
@@ -17,6 +18,8 @@ from pyclients.solana import escrow
 from pyclients.solana.common import token
 from pyclients.solana.common.errors import TransactionFailed
 from tests.escrow.harness import Env, make_env, run
+
+pytestmark = pytest.mark.properties
 
 DISCRIMINATORS = [ix.discriminator for ix in escrow.IDL.instructions.values()]
 _ENV: dict[str, Env] = {}

@@ -29,10 +29,12 @@ from hypothesis.stateful import (
     multiple,
     rule,
 )
-from solders.keypair import Keypair
+from solders.instruction import AccountMeta, Instruction
 
 from pyclients.solana import escrow
 from tests.escrow.harness import WALLET_USDC, Env, make_env, run
+
+pytestmark = pytest.mark.properties
 
 CREDIT = escrow.BASE_UNITS_PER_CREDIT
 WALLETS, WORKERS = 3, 2
@@ -222,9 +224,7 @@ class EscrowMachine(RuleBasedStateMachine):
         t, v = env.wallets[thief], env.wallets[victim]
         ix = env.program.withdraw(wallet=t.pubkey(), usdc_mint=env.mint, credits=credits)
         metas = list(ix.accounts)
-        metas[2] = type(metas[2])(env.program.credit_address(v.pubkey()), False, True)
-        from solders.instruction import Instruction
-
+        metas[2] = AccountMeta(env.program.credit_address(v.pubkey()), False, True)
         self._send(env.send([Instruction(ix.program_id, ix.data, metas)], [t]), escrow.errors.CreditAccountMismatch)
         self._send(env.client.lock_job(t, v.pubkey(), job_id=10**9 + self.next_job, max_credits=1,
                                        worker=t.pubkey()), escrow.errors.NotSettlementAuthority)

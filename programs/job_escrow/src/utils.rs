@@ -84,7 +84,7 @@ pub fn load_mut<'a, T: AccountState>(account: &'a AccountView, program_id: &Pubk
     T::load_mut(account, program_id).map_err(load_error)
 }
 
-/// Borrows an open job mutably. A job that was settled or refunded (closed:
+/// Borrows an open job. A job that was settled or refunded (closed:
 /// empty and owned by the System Program, even if lamports were sent back to
 /// it in the same transaction) or never locked is `JobNotOpen`.
 #[inline(always)]
