@@ -12,6 +12,8 @@ from gridpay.lazy import LazyGroup
 COMMANDS: dict[str, str] = {
     "build": "toolchain.cli:build",
     "evm": "localnet.cli:evm",
+    "up": "localnet.cli:stack_up",
+    "down": "localnet.cli:stack_down",
     "bench": "bench.cli:bench",
     "demo": "harness.cli:demo",
     "facilitator": "facilitator.cli:facilitator",

@@ -1,10 +1,11 @@
-"""`gridpay evm up` / `gridpay evm down`: the three local EVM chains."""
+"""`gridpay evm up/down` (the three local EVM chains) and `gridpay up/down` (the whole stack)."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 import sys
+from pathlib import Path
 
 import click
 
@@ -143,3 +144,44 @@ def down() -> None:
         click.echo("No EVM chains were running.")
     for name, was_running in stopped.items():
         click.echo(f"{name}: {'stopped' if was_running else 'was not running'}")
+
+
+# `gridpay up` / `gridpay down`: the whole local stack (localnet/stack.py). The
+# functions are named stack_* because `up`/`down` above are `gridpay evm` commands.
+@click.command("up")
+@click.option("--detach", is_flag=True, help="Leave the stack running in the background.")
+@click.option("--solana-url", metavar="URL",
+              help="Deploy to this validator (solana-test-validator, surfpool) instead of "
+                   "starting the embedded one.")
+@click.option("--solana-port", type=click.IntRange(0, 65534), default=None,
+              help="Port of the embedded validator (WebSocket on port + 1; 0: a free port). "
+                   "Default: settings.solana_rpc_port.")
+@click.option("--port", "ports", multiple=True, metavar="NAME=PORT",
+              help="Fixed port for an EVM chain (e.g. base=8545); free ports otherwise.")
+@click.option("--network", "networks", multiple=True, type=click.Choice(sorted(NETWORKS)),
+              help="Start only these EVM chains (default: all three).")
+@click.option("--snapshot", type=click.Path(dir_okay=False, path_type=Path),
+              help="Resume the embedded validator from this file if it exists; save to it on exit.")
+def stack_up(detach: bool, solana_url: str | None, solana_port: int | None, ports: tuple[str, ...],
+             networks: tuple[str, ...], snapshot: Path | None) -> None:
+    """Start the Solana validator and the three EVM chains, deploy and fund
+    everything, print every endpoint and key, and write the endpoints file.
+    Foreground until Ctrl-C unless --detach."""
+    from localnet.stack import UpOptions, up
+
+    if solana_url and (solana_port is not None or snapshot):
+        raise click.UsageError(
+            "--solana-port and --snapshot are for the embedded validator, not --solana-url"
+        )
+    options = UpOptions(detach=detach, solana_url=solana_url, solana_port=solana_port,
+                        evm_ports=_parse_ports(ports), networks=networks or tuple(NETWORKS),
+                        snapshot=snapshot)
+    sys.exit(up(options))
+
+
+@click.command("down")
+def stack_down() -> None:
+    """Stop the stack started by `gridpay up` (foreground or --detach)."""
+    from localnet.stack import down
+
+    sys.exit(down())
