@@ -19,7 +19,6 @@ credits (1 credit = 10,000 base units = 0.01 USDC).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -29,6 +28,7 @@ from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from gridpay.keys import local_program_keypair
 from pyclients.solana.common import logs as _logs
 from pyclients.solana.common.errors import ProgramError, ProgramErrors, TransactionFailed
 from pyclients.solana.common.idl import ProgramIdl
@@ -52,9 +52,9 @@ MAX_BATCH = 32
 
 
 def program_keypair() -> Keypair:
-    """The keypair local deployments put the program at. Derived from a
-    public seed: it is an address for local chains, not a secret."""
-    return Keypair.from_seed(hashlib.sha256(b"gridpay:job_escrow").digest())
+    """The keypair local deployments put the program at (``gridpay.keys``:
+    derived from a public seed, an address for local chains, not a secret)."""
+    return local_program_keypair("job_escrow")
 
 
 class EscrowError(ProgramError):
