@@ -14,9 +14,11 @@ from gridpay.lazy import LazyGroup
 
 BENCHMARKS: dict[str, str] = {
     "evm": "bench.evm:evm",
+    "gateway": "bench.gateway:gateway",
     "toolchain": "bench.toolchain:toolchain",
     "solana-rpc": "bench.solana_rpc:command",
     "facilitator": "bench.facilitator:facilitator",
+    "escrow": "bench.escrow:run",
 }
 
 
