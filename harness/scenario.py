@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from facilitator.gateway.pricing import credits_for
@@ -121,21 +122,28 @@ async def buy_credits(ctx: Ctx) -> None:
         ok=bal.available == 500))
 
 
+async def create_api_key(http: httpx.AsyncClient, owner: Keypair, *, scope: str = "grid",
+                         label: str | None = None) -> dict[str, Any]:
+    """An API key of ``owner``'s Solana wallet: sign the challenge, get the key."""
+    challenge = (await http.post("/v1/keys/challenge", json={
+        "wallet": str(owner.pubkey()), "scope": scope})).json()
+    signature = owner.sign_message(challenge["message"].encode())
+    created = await http.post("/v1/keys", json={"nonce": challenge["nonce"],
+                                                "signature": str(signature), "label": label})
+    if created.status_code != 201:
+        raise RuntimeError(f"key creation refused: {created.status_code} {created.text}")
+    return created.json()
+
+
 async def create_key(ctx: Ctx) -> None:
     """The wallet creates an API key by signing a challenge."""
-    payer = wallet("payer")
-    challenge = (await ctx.http.post("/v1/keys/challenge", json={
-        "wallet": str(payer.pubkey()), "scope": "grid"})).json()
-    signature = payer.sign_message(challenge["message"].encode())
-    created = await ctx.http.post("/v1/keys", json={"nonce": challenge["nonce"],
-                                                    "signature": str(signature),
-                                                    "label": "demo"})
-    key = created.json()
+    key = await create_api_key(ctx.http, wallet("payer"), label="demo")
     ctx.api_key = key["api_key"]
     account = (await ctx.http.get("/v1/account", headers={"X-API-Key": ctx.api_key})).json()
     ctx.report.steps.append(Step(
         "API key created (wallet signature)", f"key {key['key_id']} scope grid",
-        extra={"key_id": key["key_id"], "account": account}, ok=created.status_code == 201))
+        extra={"key_id": key["key_id"], "account": account},
+        ok=account["credits_remaining"] >= 0))
 
 
 async def _chat(ctx: Ctx, prompt: str, max_tokens: int, stream: bool,

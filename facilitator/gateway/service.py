@@ -93,6 +93,8 @@ class Job:
     receipt: str | None = None
     receipt_check: str | None = None  #: ok | missing | invalid | mismatch
     x402: dict[str, Any] | None = None
+    #: Seconds spent holding, serving and settling (payment overhead vs inference).
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def escrow_id(self) -> int:
@@ -357,8 +359,10 @@ class Gateway:
         lease = await self._lease(req.model)
         max_credits = credits_for(req.max_tokens, lease.price)
         job = self._new_job(req, wallet, lease, max_credits, "credits")
+        started = time.perf_counter()
         try:
             hold = await self._hold(job)
+            job.timings["hold"] = time.perf_counter() - started
         except NotEnoughCredits as exc:
             lease.release()
             self.jobs.pop(job.id, None)
@@ -371,8 +375,10 @@ class Gateway:
             raise
         if req.stream:
             return self._stream_response(req, job, lease, hold=hold)
+        started = time.perf_counter()
         try:
             answer = await self.relay.complete(lease.node.url, req.body, job.id, wallet)
+            job.timings["serve"] = time.perf_counter() - started
         except NodeFailed as exc:
             lease.release()
             self._node_failed(lease, exc)
@@ -391,16 +397,20 @@ class Gateway:
             self.registry.mark_down(lease.node.operator, f"{exc.reason}: {exc}")
 
     async def _finish(self, req: ChatRequest, job: Job, output: str) -> None:
+        started = time.perf_counter()
         counter = self.counters.for_model(req.model)
         counted = await counter.acount(output)
         job.prompt_tokens = await asyncio.to_thread(counter.prompt_tokens, req.messages)
         # a node cannot make a user pay beyond the max_tokens they agreed to
         job.completion_tokens = min(counted, job.max_tokens)
         job.credits_charged = credits_for(job.completion_tokens, job.price)
+        job.timings["count"] = time.perf_counter() - started
 
     async def _settle(self, job: Job, hold: Hold) -> None:
+        started = time.perf_counter()
         try:
             out = await hold.settle(job.credits_charged)
+            job.timings["settle"] = time.perf_counter() - started
         except Exception as exc:  # noqa: BLE001 - a refund is the only safe fallback
             log.error("settling job %s failed (%s); refunding it", job.id, exc)
             await self._refund(job, hold, f"settlement failed: {exc}")
@@ -547,8 +557,10 @@ class Gateway:
             return self._stream_response(req, job, lease, paid=paid,
                                          headers={paid.response_header: self._payment_header(
                                              job, answer)})
+        started = time.perf_counter()
         try:
             result = await self.relay.complete(lease.node.url, req.body, job.id, paid.payer)
+            job.timings["serve"] = time.perf_counter() - started
         except NodeFailed as exc:
             lease.release()
             self._node_failed(lease, exc)
@@ -567,7 +579,9 @@ class Gateway:
                                      paid.response_header: self._payment_header(job, answer)})
 
     async def _settle_x402(self, job: Job, paid: Paid) -> dict[str, Any]:
+        started = time.perf_counter()
         answer = await self.percall.settle(paid)
+        job.timings["settle"] = time.perf_counter() - started
         assert job.x402 is not None
         job.x402.update({"transaction": answer.get("transaction"), "payer": answer.get("payer"),
                          "success": bool(answer.get("success")),

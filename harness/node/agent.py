@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -66,6 +67,8 @@ class NodeConfig:
     inflate: int = 0
     state_dir: Path | None = None
     n_threads: int | None = None
+    #: Seconds between re-registrations (a restarted gateway learns of the node again).
+    heartbeat_seconds: float = 15.0
 
     @property
     def url(self) -> str:
@@ -90,14 +93,26 @@ class Node:
         self.counter = TokenCounter(Path(att.path))
         self.state = NodeState()
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=5.0))
+        self._heartbeat: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
         await self.engine.start()
         if self.config.gateway_url:
             await self.register()
+            self._heartbeat = asyncio.create_task(self._keep_registered())
+
+    async def _keep_registered(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat_seconds)
+            try:
+                await self.register()
+            except (httpx.HTTPError, RuntimeError) as exc:
+                log.warning("re-registration failed: %s", exc)
 
     async def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         await self.engine.stop()
         await self.http.aclose()
 

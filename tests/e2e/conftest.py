@@ -11,6 +11,7 @@ import httpx
 import pytest_asyncio
 from solders.keypair import Keypair
 
+from harness.scenario import create_api_key
 from harness.stack import Stack
 from localnet.solana_chain import wallet
 
@@ -39,13 +40,7 @@ async def http(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
 
 async def api_key(http: httpx.AsyncClient, owner: Keypair) -> str:
     """An API key of ``owner``'s wallet (scope grid), made by signing the challenge."""
-    challenge = (await http.post("/v1/keys/challenge",
-                                 json={"wallet": str(owner.pubkey()), "scope": "grid"})).json()
-    signature = owner.sign_message(challenge["message"].encode())
-    r = await http.post("/v1/keys", json={"nonce": challenge["nonce"],
-                                          "signature": str(signature)})
-    assert r.status_code == 201, r.text
-    return r.json()["api_key"]
+    return (await create_api_key(http, owner))["api_key"]
 
 
 async def staked(stack: Stack, name: str, amount: int = STAKE) -> Keypair:
