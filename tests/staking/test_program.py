@@ -484,3 +484,37 @@ async def test_unknown_instruction_and_bad_data(world: World) -> None:
         await refused(w, w.send([Instruction(ix.program_id, data, list(ix.accounts))], [op]), err)
     await refused(w, w.send([Instruction(ix.program_id, bytes(ix.data), list(ix.accounts)[:2])], [op]),
                   E.NotEnoughAccounts)
+
+
+async def test_token_accounts_are_checked_before_any_transfer(world: World) -> None:
+    """A bad source or destination is the program's named error, never the
+    token program's failure halfway through."""
+    w = world
+    op = await staked_operator(w)
+    other = await w.new_operator(10 * SGL)
+    theirs = associated_token_address(other.pubkey(), w.mint)
+    ours = associated_token_address(op.pubkey(), w.mint)
+    # Someone else's SGL, a non-token account, more than the balance.
+    for source, amount, err in [(theirs, 1, E.InvalidTokenAccount), (w.program.config_address(), 1,
+                                                                     E.InvalidTokenAccount),
+                                (ours, w.balance(ours) + 1, E.InsufficientBalance)]:
+        ix = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, operator_token=source)
+        await refused(w, w.send([ix], [op]), err)
+    await w.client.request_unstake(op, 10)
+    w.warp(COOLDOWN)
+    ix = w.program.withdraw_unstaked(operator=op.pubkey(), sgl_mint=w.mint, destination=w.program.stake_address(
+        op.pubkey()))
+    await refused(w, w.send([ix], [op]), E.InvalidTokenAccount)
+    # Any SGL account is a fine destination: the operator chooses.
+    await w.client.withdraw_unstaked(op, destination=theirs)
+    assert w.balance(theirs) == 10 * SGL + 10
+
+
+async def test_one_account_in_two_roles(world: World) -> None:
+    """The config passed again as the position: a named error, not a borrow failure."""
+    w = world
+    op = await staked_operator(w)
+    ix = w.program.request_unstake(operator=op.pubkey(), amount=1)
+    metas = list(ix.accounts)
+    metas[2] = AccountMeta(metas[1].pubkey, False, True)
+    await refused(w, w.send([Instruction(ix.program_id, bytes(ix.data), metas)], [op]), E.DuplicateAccount)

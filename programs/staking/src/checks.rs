@@ -73,7 +73,8 @@ pub fn distinct(a: &AccountView, b: &AccountView) -> Result<()> {
 fn state_error(e: ProgramError) -> ProgramError {
     match e {
         ProgramError::InvalidAccountOwner => StakingError::InvalidAccountOwner.into(),
-        ProgramError::AccountBorrowFailed => e,
+        // Only one account passed in two roles can already be borrowed.
+        ProgramError::AccountBorrowFailed => StakingError::DuplicateAccount.into(),
         _ => StakingError::InvalidAccountData.into(),
     }
 }
@@ -107,6 +108,32 @@ pub fn token_account<'a>(
         return Err(error.into());
     }
     Ok(token)
+}
+
+/// A token account of `mint` a transfer can credit (initialized, not
+/// frozen): checked here so a bad destination is a named error, not the
+/// token program's.
+#[inline(always)]
+pub fn receiving_token_account(account: &AccountView, mint: &Pubkey) -> Result<()> {
+    let token = token_account(account, mint, StakingError::InvalidTokenAccount)?;
+    if token.is_frozen() {
+        return Err(StakingError::InvalidTokenAccount.into());
+    }
+    Ok(())
+}
+
+/// A token account of `mint` owned by `owner`, not frozen, holding at least
+/// `amount`: a transfer out of it signed by `owner` cannot fail.
+#[inline(always)]
+pub fn paying_token_account(account: &AccountView, mint: &Pubkey, owner: &Pubkey, amount: u64) -> Result<()> {
+    let token = token_account(account, mint, StakingError::InvalidTokenAccount)?;
+    if token.owner() != owner || token.is_frozen() {
+        return Err(StakingError::InvalidTokenAccount.into());
+    }
+    if token.amount() < amount {
+        return Err(StakingError::InsufficientBalance.into());
+    }
+    Ok(())
 }
 
 /// The decimals of the SPL Token mint `account` (checked to be `expected`).

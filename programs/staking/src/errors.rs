@@ -89,5 +89,7 @@ gridpay_sdk::program_errors! {
         NothingToSlash = "Nothing to slash: no slashable stake under the cap",
         /// A withdrawal into the vault itself.
         DestinationIsVault = "Destination token account is the vault",
+        /// The stake's source token account holds less than the amount.
+        InsufficientBalance = "Source token account holds less than the amount",
     }
 }

@@ -9,7 +9,8 @@ use crate::errors::StakingError;
 ///    account's rent on first use
 /// 1. `[]` config
 /// 2. `[writable]` stake — PDA `["stake", operator, [role]]`, created on first use
-/// 3. `[writable]` operator_token — SGL token account the stake comes from
+/// 3. `[writable]` operator_token — SGL token account the stake comes from,
+///    owned by the operator, holding the amount
 /// 4. `[writable]` vault — the config's vault
 /// 5. `[]` sgl_mint
 /// 6. `[]` token_program

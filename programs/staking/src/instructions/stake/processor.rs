@@ -29,6 +29,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     };
     checks::address(a.vault, &vault, StakingError::InvalidVault)?;
     let decimals = checks::mint_decimals(a.sgl_mint, &mint)?;
+    checks::paying_token_account(a.operator_token, &mint, a.operator.key(), amount)?;
 
     if !a.stake.is_owned_by(program_id) {
         open_position(program_id, &a, role)?;

@@ -9,7 +9,8 @@ use crate::errors::StakingError;
 /// 1. `[]` config
 /// 2. `[writable]` stake — the operator's position
 /// 3. `[writable]` vault — the config's vault
-/// 4. `[writable]` destination — SGL token account the stake is paid to
+/// 4. `[writable]` destination — SGL token account the stake is paid to (any
+///    initialized, unfrozen one but the vault)
 /// 5. `[]` sgl_mint
 /// 6. `[]` token_program
 pub struct Accounts<'a> {

@@ -20,6 +20,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
         (config.sgl_mint, config.bump)
     };
     let decimals = checks::mint_decimals(a.sgl_mint, &mint)?;
+    checks::receiving_token_account(a.destination, &mint)?;
     let (amount, role) = {
         let mut stake = checks::load_mut::<StakePosition>(a.stake, program_id)?;
         if &stake.operator != a.operator.key() {
