@@ -287,7 +287,8 @@ async def per_call(ctx: Ctx) -> None:
                       BalanceChange("treasury", symbol, decimals, before[1], after[1]),
                       BalanceChange("payer credits (ledger)", "credits", 0, ledger_before,
                                     ledger_after)],
-            extra={"job": job, "requirement": call.requirement,
+            extra={"job": job, "requirement": call.requirement, "status": call.status,
+                   "answer": call.body if call.status != 200 else None,
                    "settlement": call.settlement}, ok=ok))
 
 

@@ -141,12 +141,13 @@ class NodeRegistry:
         if not isinstance(slots, int) or not 1 <= slots <= 64:
             raise RegistrationRefused("invalid_capacity", f"max_concurrent {slots!r} not in 1..64")
         operator = str(doc["operator"])
-        old = self.nodes.get(operator)
-        node = Node(operator=operator, url=url.rstrip("/"), prices=prices, max_concurrent=slots,
-                    on_grid=bool(doc.get("on_grid", True)), registered_at=now,
-                    busy=old.busy if old else 0, quarantined=old.quarantined if old else None,
-                    jobs_served=old.jobs_served if old else 0)
-        self.nodes[operator] = node
+        node = self.nodes.get(operator)
+        if node is None:
+            node = self.nodes[operator] = Node(operator, url, prices, slots, True, now)
+        # updated in place: leases of jobs in flight hold this object
+        node.url, node.prices, node.max_concurrent = url.rstrip("/"), prices, slots
+        node.on_grid, node.registered_at = bool(doc.get("on_grid", True)), now
+        node.down = None  # it answers again
         self._eligibility.pop(operator, None)
         return node
 

@@ -185,6 +185,29 @@ async def test_a_busy_grid_answers_429_with_retry_after(stack, http, main, key) 
     assert (await first).status_code == 200
 
 
+async def test_a_node_registering_again_mid_job_keeps_its_slot_count(stack, http, main, key,
+                                                                     price) -> None:
+    op = wallet("operator")
+    heartbeat = {"operator": str(op.pubkey()), "url": main.url, "max_concurrent": 1,
+                 "models": [{"id": stack.model.model, "sha256": stack.model.sha256,
+                             "price": price}], "on_grid": True}
+    os.killpg(main.process.pid, signal.SIGSTOP)
+    try:
+        first = asyncio.create_task(http.post("/v1/chat/completions", json=body(stack, 20),
+                                              headers={"X-API-Key": key}))
+        while not (await http.get("/grid/capacity")).json()["at_capacity"]:
+            await asyncio.sleep(0.05)
+        # the node's heartbeat arrives while its job is in flight
+        r = await http.post("/grid/nodes", json=sign_document(
+            REGISTRATION_DOMAIN, heartbeat | {"timestamp": int(time.time())}, op))
+        assert r.status_code == 200, r.text
+    finally:
+        os.killpg(main.process.pid, signal.SIGCONT)
+    assert (await first).status_code == 200
+    capacity = (await http.get("/grid/capacity")).json()
+    assert (capacity["busy"], capacity["at_capacity"]) == (0, False)
+
+
 @pytest.mark.parametrize("change, code", [
     ({"price": 1}, "price_out_of_band"),
     ({"price": 10**9}, "price_out_of_band"),
