@@ -48,38 +48,32 @@ abstract contract EIP3009 is ERC20, EIP712 {
 
     mapping(address authorizer => mapping(bytes32 nonce => AuthorizationState)) private _authorizationStates;
 
+    /// @dev A receive authorization is redeemed only in the payee's own transaction.
+    modifier onlyPayee(address to) {
+        if (msg.sender != to) revert CallerNotPayee(msg.sender, to);
+        _;
+    }
+
     /// @notice True when `authorizer`'s `nonce` has been used or cancelled.
     function authorizationState(address authorizer, bytes32 nonce) external view returns (bool) {
         return _authorizationStates[authorizer][nonce] != AuthorizationState.Unused;
     }
 
+    // Each entry point takes the signed message's fields, then the signature: as (v, r, s),
+    // or as bytes (r‖s‖v for an EOA, anything its EIP-1271 wallet accepts for a contract).
+
     /// @notice Moves `value` from `from` to `to` on `from`'s signed authorization; anyone
     ///         may submit it (a relayer pays the gas).
     function transferWithAuthorization(
-        address from,
-        address to,
-        uint256 value,
-        uint256 validAfter,
-        uint256 validBefore,
-        bytes32 nonce,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
+        address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce,
+        uint8 v, bytes32 r, bytes32 s
     ) external {
-        _authorize(
-            TRANSFER_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, abi.encodePacked(r, s, v)
-        );
+        _authorize(TRANSFER_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, _packed(v, r, s));
     }
 
-    /// @notice `transferWithAuthorization` with the signature as bytes (r‖s‖v for an EOA,
-    ///         anything its EIP-1271 wallet accepts for a contract payer).
+    /// @notice `transferWithAuthorization` with the signature as bytes.
     function transferWithAuthorization(
-        address from,
-        address to,
-        uint256 value,
-        uint256 validAfter,
-        uint256 validBefore,
-        bytes32 nonce,
+        address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce,
         bytes calldata signature
     ) external {
         _authorize(TRANSFER_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, signature);
@@ -89,40 +83,24 @@ abstract contract EIP3009 is ERC20, EIP712 {
     ///         a front-runner cannot trigger the payment outside the payee's own transaction
     ///         (e.g. a deposit contract pulling funds).
     function receiveWithAuthorization(
-        address from,
-        address to,
-        uint256 value,
-        uint256 validAfter,
-        uint256 validBefore,
-        bytes32 nonce,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
-    ) external {
-        if (msg.sender != to) revert CallerNotPayee(msg.sender, to);
-        _authorize(
-            RECEIVE_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, abi.encodePacked(r, s, v)
-        );
+        address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce,
+        uint8 v, bytes32 r, bytes32 s
+    ) external onlyPayee(to) {
+        _authorize(RECEIVE_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, _packed(v, r, s));
     }
 
     /// @notice `receiveWithAuthorization` with the signature as bytes.
     function receiveWithAuthorization(
-        address from,
-        address to,
-        uint256 value,
-        uint256 validAfter,
-        uint256 validBefore,
-        bytes32 nonce,
+        address from, address to, uint256 value, uint256 validAfter, uint256 validBefore, bytes32 nonce,
         bytes calldata signature
-    ) external {
-        if (msg.sender != to) revert CallerNotPayee(msg.sender, to);
+    ) external onlyPayee(to) {
         _authorize(RECEIVE_WITH_AUTHORIZATION_TYPEHASH, from, to, value, validAfter, validBefore, nonce, signature);
     }
 
     /// @notice Cancels `authorizer`'s unused authorization `nonce`, on `authorizer`'s
     ///         signed `CancelAuthorization`; anyone may submit it.
     function cancelAuthorization(address authorizer, bytes32 nonce, uint8 v, bytes32 r, bytes32 s) external {
-        _cancel(authorizer, nonce, abi.encodePacked(r, s, v));
+        _cancel(authorizer, nonce, _packed(v, r, s));
     }
 
     /// @notice `cancelAuthorization` with the signature as bytes.
@@ -132,8 +110,6 @@ abstract contract EIP3009 is ERC20, EIP712 {
 
     /// @dev Checks the time window, that the nonce is unused and the payer's signature;
     ///      then marks the nonce used and moves the tokens (a short balance reverts both).
-    ///      The (v, r, s) overloads pass r‖s‖v, as FiatToken v2.2 does, so one path
-    ///      serves EOAs and EIP-1271 wallets.
     function _authorize(
         bytes32 typeHash,
         address from,
@@ -164,6 +140,12 @@ abstract contract EIP3009 is ERC20, EIP712 {
 
         _authorizationStates[authorizer][nonce] = AuthorizationState.Canceled;
         emit AuthorizationCanceled(authorizer, nonce);
+    }
+
+    /// @dev The (v, r, s) overloads pass r‖s‖v, as FiatToken v2.2 does, so one path serves
+    ///      EOAs and EIP-1271 wallets.
+    function _packed(uint8 v, bytes32 r, bytes32 s) private pure returns (bytes memory) {
+        return abi.encodePacked(r, s, v);
     }
 
     function _requireUnused(address authorizer, bytes32 nonce) private view {

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.24;
 
-import {IERC5267} from "../interfaces/IERC5267.sol";
-
 /// @title EIP-712 typed-data domain, done once for every gridpay contract
 /// @notice The domain is (name, version, chainId, verifyingContract). The separator is
 ///         cached in immutables at deployment and rebuilt whenever `block.chainid` or
@@ -10,8 +8,12 @@ import {IERC5267} from "../interfaces/IERC5267.sol";
 ///         contracts at their real mainnet addresses with `anvil_setCode`, and a chain
 ///         may fork. Name and version come from the deriving contract's constants, never
 ///         from storage or immutables, so a copy of the runtime code (even one whose
-///         immutables were left zero) still computes the right domain.
-abstract contract EIP712 is IERC5267 {
+///         immutables were left zero) still computes the right domain. The domain is
+///         published through EIP-5267 `eip712Domain()`.
+abstract contract EIP712 {
+    /// @notice EIP-5267: emitted when the domain changes (never, for gridpay's contracts).
+    event EIP712DomainChanged();
+
     bytes32 private constant DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
 
@@ -25,7 +27,8 @@ abstract contract EIP712 is IERC5267 {
         _cachedDomainSeparator = _buildDomainSeparator();
     }
 
-    /// @inheritdoc IERC5267
+    /// @notice EIP-5267: the fields and values of this contract's EIP-712 domain.
+    /// @return fields Bitmap of the fields used: 0x0f = name, version, chainId, verifyingContract.
     function eip712Domain()
         external
         view
