@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, str] = {
     "solana-rpc": "bench.solana_rpc:command",
     "facilitator": "bench.facilitator:facilitator",
     "escrow": "bench.escrow:run",
+    "staking": "bench.staking:run",
 }
 
 

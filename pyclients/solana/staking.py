@@ -15,7 +15,6 @@ Amounts are SGL base units.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -26,12 +25,20 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from solders.sysvar import INSTRUCTIONS
 
+from gridpay.keys import local_program_keypair
+
 from pyclients.solana import receipts as _receipts
 from pyclients.solana.common import logs as _logs
 from pyclients.solana.common.errors import ProgramError, ProgramErrors, TransactionFailed
 from pyclients.solana.common.idl import ProgramIdl
+from pyclients.solana.common.litesvm import LocalChain
 from pyclients.solana.common.pda import find_pda
-from pyclients.solana.common.token import TokenAccount, associated_token_address, create_ata_idempotent
+from pyclients.solana.common.token import (
+    TOKEN_PROGRAM_ID,
+    TokenAccount,
+    associated_token_address,
+    create_ata_idempotent,
+)
 from pyclients.solana.common.transport import Transport, TxResult
 from pyclients.solana.receipts import SignedReceipt
 
@@ -56,9 +63,9 @@ MIN_COMPUTE_STAKE_SGL = 50_000
 
 
 def program_keypair() -> Keypair:
-    """The keypair local deployments put the program at. Derived from a
-    public seed: it is an address for local chains, not a secret."""
-    return Keypair.from_seed(hashlib.sha256(b"gridpay:staking").digest())
+    """The keypair local deployments put the program at (``gridpay.keys``:
+    derived from a public seed, an address for local chains, not a secret)."""
+    return local_program_keypair("staking")
 
 
 class StakingError(ProgramError):
@@ -433,3 +440,97 @@ class StakingClient:
                                             penalty_vault=cfg.penalty_vault, role=role, vault=cfg.vault),
             [slasher],
         )
+
+
+# --- compute units and in-process deployment --------------------------------
+
+#: What the runtime charges for each CPI before the callee runs (``invoke_units``).
+CPI_INVOKE_UNITS = 1_000
+
+
+@dataclass(frozen=True)
+class Units:
+    """Compute units of one staking instruction, split by who spent them."""
+
+    #: staking's invocation, its CPIs included
+    total: int
+    #: the SPL Token CPIs: the token program's own units plus the CPI charge
+    token: int
+    #: how many token CPIs there were
+    token_cpis: int
+
+    @property
+    def beyond_token(self) -> int:
+        """What the issue budgets: everything but the token CPIs."""
+        return self.total - self.token
+
+    @classmethod
+    def of(cls, logs: Sequence[str], program_id: Pubkey = PROGRAM_ID) -> Units:
+        """From a transaction's logs with one top-level staking instruction
+        (its neighbours, e.g. creating an account first, are left out)."""
+        logs = list(logs)
+        starts = [n for n, line in enumerate(logs) if line == f"Program {program_id} invoke [1]"]
+        if len(starts) != 1:
+            raise ValueError(f"expected one top-level staking invocation in the logs, found {len(starts)}")
+        inv = _logs.invocations(logs[starts[0]:])  # ours comes first, its CPIs inside it
+        total = next(i.compute_units for i in inv if i.depth == 1)
+        ours_end = next(n for n, i in enumerate(inv) if i.depth == 1)
+        token = [i for i in inv[:ours_end] if i.depth == 2 and i.program == str(TOKEN_PROGRAM_ID)]
+        return cls(total, sum(i.compute_units for i in token) + CPI_INVOKE_UNITS * len(token), len(token))
+
+
+@dataclass
+class LocalStaking:
+    """staking deployed and initialized in an in-process LiteSVM (a
+    :class:`LocalChain` whose mint plays SGL): what tests, benchmarks and
+    demos start from. The penalty vault is a treasury wallet's token account."""
+
+    chain: LocalChain
+    client: StakingClient
+    admin: Keypair
+    treasury: Keypair
+    params: Params
+    init: TxResult | None
+
+    @classmethod
+    async def deploy(cls, so_path: Path | str, *, params: Params | None = None, initialize: bool = True,
+                     decimals: int = 6, start_time: int | None = None,
+                     program_id: Pubkey = PROGRAM_ID) -> LocalStaking:
+        """Loads the ``.so`` at ``program_id`` and, with ``initialize``,
+        creates the vault and the config (``params``: default
+        :meth:`Params.default`)."""
+        chain = await (LocalChain.start(decimals=decimals) if start_time is None
+                       else LocalChain.start(decimals=decimals, start_time=start_time))
+        chain.svm.add_program_from_file(program_id, Path(so_path))
+        admin = await chain.wallet(sol=100)
+        treasury = await chain.wallet()
+        client = StakingClient(chain.transport, StakingProgram(program_id))
+        params = params or Params.default(decimals)
+        deployment = cls(chain, client, admin, treasury, params, None)
+        if initialize:
+            deployment.init = await client.initialize(admin, sgl_mint=chain.mint,
+                                                      penalty_vault=deployment.penalty_vault, params=params)
+        return deployment
+
+    @property
+    def program(self) -> StakingProgram:
+        return self.client.program
+
+    @property
+    def mint(self) -> Pubkey:
+        return self.chain.mint
+
+    @property
+    def vault(self) -> Pubkey:
+        return self.program.vault_address(self.chain.mint)
+
+    @property
+    def penalty_vault(self) -> Pubkey:
+        return self.chain.ata(self.treasury)
+
+    async def operator(self, sgl: int, *, keypair: Keypair | None = None) -> Keypair:
+        """A wallet with ``sgl`` base units of SGL in its associated account."""
+        return await self.chain.wallet(sgl, keypair=keypair)
+
+    def units(self, result: TxResult) -> Units:
+        return Units.of(result.logs, self.program.program_id)

@@ -1,6 +1,6 @@
 """Fixtures for the staking tests: the SBF build (once per session), and a
-fresh LiteSVM world per test with the program deployed at its IDL address,
-an SGL mint, an initialized config, and funded operators."""
+fresh LiteSVM world per test (``LocalStaking``: the program at its IDL
+address, an SGL mint, an initialized config) with funded operators."""
 
 from __future__ import annotations
 
@@ -19,14 +19,7 @@ from solders.pubkey import Pubkey
 
 from gridpay import ROOT
 from pyclients.solana import staking
-from pyclients.solana.common.token import (
-    MINT_LEN,
-    associated_token_address,
-    create_ata_idempotent,
-    create_mint_instructions,
-    mint_to,
-)
-from pyclients.solana.common.transport import LiteSvmTransport, TxResult, failure_from_error
+from pyclients.solana.common.transport import TxResult
 from pyclients.solana.receipts import Receipt, SignedReceipt, sign_receipt
 from toolchain.sbf import build_program
 
@@ -47,37 +40,57 @@ def staking_so() -> Path:
 
 @dataclass
 class World:
-    """One LiteSVM with staking deployed and initialized."""
+    """A :class:`~pyclients.solana.staking.LocalStaking` deployment with the
+    handles and chain-editing helpers the tests use."""
 
-    svm: LiteSVM
-    client: staking.StakingClient
-    admin: Keypair
-    mint: Pubkey
-    mint_authority: Keypair
-    penalty_vault: Pubkey
-    params: staking.Params
+    local: staking.LocalStaking
     operators: list[Keypair] = field(default_factory=list)
 
     @property
+    def svm(self) -> LiteSVM:
+        return self.local.chain.svm
+
+    @property
+    def client(self) -> staking.StakingClient:
+        return self.local.client
+
+    @property
     def program(self) -> staking.StakingProgram:
-        return self.client.program
+        return self.local.program
+
+    @property
+    def admin(self) -> Keypair:
+        return self.local.admin
+
+    @property
+    def mint(self) -> Pubkey:
+        return self.local.mint
+
+    @property
+    def mint_authority(self) -> Keypair:
+        return self.local.chain.mint_authority
 
     @property
     def vault(self) -> Pubkey:
-        return self.program.vault_address(self.mint)
+        return self.local.vault
+
+    @property
+    def penalty_vault(self) -> Pubkey:
+        return self.local.penalty_vault
+
+    @property
+    def params(self) -> staking.Params:
+        return self.local.params
 
     async def send(self, ixs: Sequence[Instruction], signers: Sequence[Keypair]) -> TxResult:
         """Raw send through the client's error decoding."""
         return await self.client._send(ixs, signers)
 
     def balance(self, token_account: Pubkey) -> int:
-        account = self.svm.get_account(token_account)
-        if account is None:
-            return 0
-        return int.from_bytes(bytes(account.data)[64:72], "little")
+        return self.local.chain.token_balance(token_account)
 
     def now(self) -> int:
-        return self.svm.get_clock().unix_timestamp
+        return self.local.chain.now()
 
     def warp(self, seconds: int) -> None:
         self.set_now(self.now() + seconds)
@@ -103,13 +116,7 @@ class World:
 
     async def new_operator(self, sgl: int = 100_000 * SGL) -> Keypair:
         """A funded wallet with ``sgl`` base units of SGL in its associated account."""
-        op = Keypair()
-        self.svm.airdrop(op.pubkey(), 10**10)
-        await self.client.transport.send(
-            [create_ata_idempotent(op.pubkey(), op.pubkey(), self.mint),
-             mint_to(self.mint, associated_token_address(op.pubkey(), self.mint),
-                     self.mint_authority.pubkey(), sgl, DECIMALS)],
-            [op, self.mint_authority], payer=op)
+        op = await self.local.operator(sgl)
         self.operators.append(op)
         return op
 
@@ -125,54 +132,14 @@ class World:
         return sign_receipt(r, operator)
 
 
-class _Transport(LiteSvmTransport):
-    """LiteSvmTransport for solders 0.27, where transaction metadata fields
-    are methods (``logs()``, ``err()``). Remove once common/transport.py reads
-    them that way itself."""
-
-    async def send(self, instructions, signers, *, payer=None):  # type: ignore[no-untyped-def]
-        from pyclients.solana.common import transport as t
-
-        self.svm.expire_blockhash()
-        result = self.svm.send_transaction(t._signed(instructions, signers, payer, self.svm.latest_blockhash()))
-        if hasattr(result, "err"):
-            err = result.err() if callable(result.err) else result.err
-            meta = result.meta() if callable(result.meta) else result.meta
-            logs = meta.logs() if callable(meta.logs) else meta.logs
-            raise failure_from_error(err, logs)
-        logs = result.logs() if callable(result.logs) else result.logs
-        sig = result.signature() if callable(result.signature) else result.signature
-        units = result.compute_units_consumed
-        units = units() if callable(units) else units
-        return TxResult(sig, units, list(logs))
-
-
 def default_params() -> staking.Params:
     p = staking.Params.default(DECIMALS)
     return staking.Params(p.min_stake, (COOLDOWN, 86_400, 0, staking.MAX_COOLDOWN_SECONDS), p.slash_cap_bps)
 
 
 async def make_world(so: Path, params: staking.Params | None = None, *, initialize: bool = True) -> World:
-    svm = LiteSVM()
-    svm.add_program(staking.PROGRAM_ID, so.read_bytes())
-    c = svm.get_clock()
-    svm.set_clock(Clock(1, T0, 0, 0, T0))
-    del c
-    admin, mint_kp, authority, treasury = Keypair(), Keypair(), Keypair(), Keypair()
-    for kp in (admin, authority, treasury):
-        svm.airdrop(kp.pubkey(), 10**11)
-    transport = _Transport(svm)
-    rent = svm.minimum_balance_for_rent_exemption(MINT_LEN)
-    await transport.send(create_mint_instructions(admin.pubkey(), mint_kp.pubkey(), authority.pubkey(),
-                                                  DECIMALS, rent), [admin, mint_kp])
-    await transport.send([create_ata_idempotent(treasury.pubkey(), treasury.pubkey(), mint_kp.pubkey())],
-                         [treasury])
-    world = World(svm, staking.StakingClient(transport), admin, mint_kp.pubkey(), authority,
-                  associated_token_address(treasury.pubkey(), mint_kp.pubkey()), params or default_params())
-    if initialize:
-        await world.client.initialize(admin, sgl_mint=world.mint, penalty_vault=world.penalty_vault,
-                                      params=world.params)
-    return world
+    return World(await staking.LocalStaking.deploy(so, params=params or default_params(), initialize=initialize,
+                                                   decimals=DECIMALS, start_time=T0))
 
 
 @pytest.fixture

@@ -14,28 +14,21 @@ from solders.pubkey import Pubkey
 from pyclients.solana import receipts as R
 from pyclients.solana import staking
 from pyclients.solana.common.errors import TransactionFailed
-from pyclients.solana.common.logs import invocations
 from pyclients.solana.common.token import TOKEN_PROGRAM_ID, associated_token_address
 from tests.staking.conftest import COOLDOWN, MIN_STAKE, SGL, World, make_world
 
 E = staking.errors
 #: Budget of the issue: CU an instruction may spend beyond its token CPIs.
 BUDGET = 1_500
-#: The runtime's fixed charge for one CPI (``invoke_units``), part of the CPI's cost.
-CPI_BASE = 1_000
 
 
 def overhead(logs: list[str]) -> int:
-    """The program's own CU: its total minus the token program's and the fixed CPI charge."""
-    inv = invocations(logs)
-    ours = next(i for i in inv if i.program == str(staking.PROGRAM_ID) and i.depth == 1)
-    token = [i for i in inv if i.program == str(TOKEN_PROGRAM_ID) and i.depth == 2]
-    return ours.compute_units - sum(i.compute_units for i in token) - CPI_BASE * len(token)
+    """The program's own CU: everything but its SPL Token CPIs."""
+    return staking.Units.of(logs).beyond_token
 
 
 def program_cu(logs: list[str]) -> int:
-    return next(i.compute_units for i in invocations(logs)
-                if i.program == str(staking.PROGRAM_ID) and i.depth == 1)
+    return staking.Units.of(logs).total
 
 
 def snapshot(w: World) -> tuple:
