@@ -531,7 +531,7 @@ def test_staking_state_machine(staking_so: Path, capsys: pytest.CaptureFixture[s
         print(f"\nstaking state machine: {examples} examples, {STEPS_RUN[0]} steps; outcomes:")
         for (what, outcome), n in sorted(OUTCOMES.items()):
             print(f"  {what:40} {outcome:28} {n:6}")
-    # Every kind of step both landed and was refused somewhere in the run.
+    # Every kind of step landed somewhere in the run (exits while paused are
+    # checked whenever they happen; test_program.py pins one down for sure).
     landed = {what for (what, outcome), n in OUTCOMES.items() if outcome == "success"}
-    assert {"stake", "request_unstake", "cancel_unstake", "withdraw_unstaked", "slash",
-            "withdraw_unstaked while paused"} <= landed
+    assert {"stake", "request_unstake", "cancel_unstake", "withdraw_unstaked", "slash"} <= landed
