@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from facilitator.credits.escrow import EscrowBacking, EscrowSource
 from facilitator.credits.keys import ApiKeys
 from facilitator.credits.ledger import CreditLedger
 from facilitator.credits.topup import TopUp
@@ -28,6 +29,17 @@ class Keys:
 
     evm_relayer: str | None = None
     svm_fee_payer: bytes | None = None  # 64-byte keypair
+    #: job_escrow's settlement authority (64-byte keypair).
+    escrow_authority: bytes | None = None
+
+
+def _keypair_bytes(secret: Any) -> bytes:
+    """A keypair from a JSON byte array or a base58 string."""
+    from solders.keypair import Keypair
+
+    if isinstance(secret, str):
+        return bytes(Keypair.from_base58_string(secret))
+    return bytes(Keypair.from_bytes(bytes(secret)))
 
 
 def read_key_file(path: Path) -> str:
@@ -65,10 +77,32 @@ def local_networks(endpoints: dict[str, Any]) -> tuple[list[NetworkConfig], Keys
             v1_name=solana.get("v1_name", "solana-devnet"), decimals=6, treasury=treasury))
         secret = (wallets.get("facilitator") or {}).get("secretKey")
         if secret:
-            from solders.keypair import Keypair
-
-            keys.svm_fee_payer = bytes(Keypair.from_base58_string(secret))
+            keys.svm_fee_payer = _keypair_bytes(secret)
+        # job_escrow's settlement authority on the local stack
+        gateway = wallets.get("gateway") or {}
+        secret = gateway.get("secretKey") or gateway.get("secret_key")
+        if secret:
+            keys.escrow_authority = _keypair_bytes(secret)
     return networks, keys
+
+
+def escrow_source(networks: list[NetworkConfig], settings: FacilitatorSettings,
+                  keys: Keys) -> EscrowSource | None:
+    """Where job_escrow credits come from: the Solana network's RPC (or the
+    configured one) and the settlement authority's key; None when either is
+    missing or the backing is switched off."""
+    cfg = settings.escrow
+    if not cfg.enabled:
+        return None
+    rpc = cfg.rpc_url or next((n.rpc_url for n in networks if n.transfer_method == "spl"), None)
+    authority = keys.escrow_authority
+    if cfg.authority_key_file:
+        import json
+
+        authority = _keypair_bytes(json.loads(read_key_file(cfg.authority_key_file)))
+    if rpc is None or authority is None:
+        return None
+    return EscrowSource(rpc, authority, cfg.program_id, cfg.worker)
 
 
 def build_mechanisms(networks: list[NetworkConfig], settings: FacilitatorSettings,
@@ -99,20 +133,28 @@ class Facilitator:
     keys: ApiKeys
     topup: TopUp
     webhooks: Webhooks
+    #: job_escrow beneath the ledger (None: off-chain credits only).
+    escrow: EscrowBacking | None = None
     ready: bool = field(default=False)
     closed: bool = field(default=False)
 
     @classmethod
     def create(cls, settings: FacilitatorSettings, mechanisms: list[Mechanism], *,
-               database_url: str, worker: str | None = None) -> Facilitator:
+               database_url: str, worker: str | None = None,
+               escrow: EscrowSource | None = None) -> Facilitator:
         store = Store.open(database_url)
         registry = Registry(mechanisms)
         engine = Engine(registry, store, settings, worker=worker)
         webhooks = Webhooks(settings, store)
         ledger = CreditLedger(store, settings, webhooks)
+        backing = None
+        if escrow is not None:
+            backing = EscrowBacking.connect(store, settings.escrow, escrow,
+                                            on_change=ledger.forget)
         return cls(settings=settings, store=store, registry=registry, engine=engine,
                    ledger=ledger, keys=ApiKeys(store, settings),
-                   topup=TopUp(engine, registry, ledger, settings), webhooks=webhooks)
+                   topup=TopUp(engine, registry, ledger, settings), webhooks=webhooks,
+                   escrow=backing)
 
     @classmethod
     def from_settings(cls) -> Facilitator:
@@ -137,7 +179,8 @@ class Facilitator:
 
             keys.svm_fee_payer = bytes(json.loads(read_key_file(settings.svm_fee_payer_key_file)))
         url = settings.database_url or f"sqlite:///{root.state_dir / 'facilitator.sqlite3'}"
-        return cls.create(settings, build_mechanisms(networks, settings, keys), database_url=url)
+        return cls.create(settings, build_mechanisms(networks, settings, keys), database_url=url,
+                          escrow=escrow_source(networks, settings, keys))
 
     async def start(self) -> None:
         """Connect to every chain, finish what a previous run left pending, then
@@ -145,6 +188,14 @@ class Facilitator:
         await self.registry.start()
         await self.engine.start()
         await self.webhooks.start()
+        if self.escrow is not None:
+            try:
+                await self.escrow.start()
+                self.ledger.escrow = self.escrow
+            except Exception as exc:  # noqa: BLE001 - x402 and off-chain credits still serve
+                log.error("on-chain credits off: job_escrow unusable: %s", exc)
+                await self.escrow.close()
+                self.escrow = None
         self.ready = True
 
     async def close(self) -> None:
@@ -152,6 +203,9 @@ class Facilitator:
             return
         self.closed = True
         self.ready = False
+        if self.escrow is not None:
+            self.ledger.escrow = None
+            await self.escrow.close()
         await self.engine.close()
         await self.webhooks.close()
         await self.registry.close()

@@ -36,6 +36,40 @@ class NetworkConfig(BaseModel):
     treasury: str | None = None
 
 
+class EscrowCreditsSettings(BaseModel):
+    """Credits backed by job_escrow on Solana: an indexer follows the program's
+    events into the ledger; requests draw on chunks locked ahead on-chain per
+    active wallet, settled in batches."""
+
+    #: Off: the ledger holds off-chain credits only.
+    enabled: bool = True
+    #: Solana JSON-RPC (default: the configured Solana network's).
+    rpc_url: str | None = None
+    #: job_escrow's program id (default: the one in its IDL).
+    program_id: str | None = None
+    #: Keypair JSON (64-byte array) of the escrow config's settlement
+    #: authority (default on the local stack: its ``gateway`` wallet).
+    authority_key_file: Path | None = None
+    #: Wallet whose USDC account receives the worker share of settled chunks
+    #: (default: the settlement authority).
+    worker: str | None = None
+    #: Credits one chunk locks (less when the wallet has less).
+    chunk_credits: int = Field(default=500, gt=0)
+    #: Lock the next chunk ahead when a wallet's ready credits fall below this.
+    low_water_credits: int = Field(default=100, ge=0)
+    #: How often the indexer polls the chain for the program's transactions.
+    index_interval_seconds: float = Field(default=1.0, gt=0)
+    #: How often used credits are settled (batch settle) and idle chunks freed.
+    settle_interval_seconds: float = Field(default=5.0, gt=0)
+    #: A chunk is settled once it is this old (usage reaches the chain within it).
+    settle_after_seconds: float = Field(default=20.0, gt=0)
+    #: Stop drawing on a chunk this long before its on-chain lock expires
+    #: (after expiry anyone may refund it, and unsettled use would go unpaid).
+    expiry_margin_seconds: float = Field(default=30.0, gt=0)
+    #: Jobs per settle_jobs transaction (bounded by the transaction size).
+    settle_batch: int = Field(default=10, ge=1, le=32)
+
+
 class FacilitatorSettings(BaseModel):
     """Knobs of ``gridpay facilitator``; defaults run against the local stack."""
 
@@ -87,3 +121,5 @@ class FacilitatorSettings(BaseModel):
     webhook_url: str | None = None
     #: File holding the HMAC key that signs webhooks.
     webhook_secret_file: Path | None = None
+    #: Credits bought on-chain through job_escrow (Solana).
+    escrow: EscrowCreditsSettings = Field(default_factory=EscrowCreditsSettings)

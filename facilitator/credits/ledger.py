@@ -6,6 +6,12 @@ can never go below zero, whichever replica spends). The view is updated by
 every write made here and re-read after ``view_ttl`` seconds, so another
 replica's spending shows within that time; a check that passes on a stale
 view is still refused by the store when the credits are not there.
+
+On Solana a balance includes credits bought on-chain through job_escrow
+(``credits.escrow`` indexes them). A spend draws on chunks locked on-chain
+ahead of time, so it stays a store write; only when no chunk is ready does
+it wait for a new lock, and it never draws on-chain credits that are not
+locked for the facilitator.
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from facilitator.settings import FacilitatorSettings
-from facilitator.store import CreditResult, InsufficientCredits, Store
+from facilitator.store import CreditResult, InsufficientCredits, NeedsLock, Store
 
 if TYPE_CHECKING:
+    from facilitator.credits.escrow import EscrowBacking
     from facilitator.credits.webhooks import Webhooks
 
 USDC_DECIMALS = 6
@@ -41,6 +48,8 @@ class CreditLedger:
         self.webhooks = webhooks
         self.view_ttl = view_ttl
         self._view: dict[str, tuple[float, Balance]] = {}
+        #: job_escrow beneath the ledger (None: off-chain credits only).
+        self.escrow: EscrowBacking | None = None
 
     # -- units ------------------------------------------------------------------------
     def price(self, credits: int, decimals: int) -> int:
@@ -86,11 +95,17 @@ class CreditLedger:
     def _remember(self, bal: Balance) -> None:
         self._view[bal.wallet] = (time.monotonic(), bal)
 
+    def forget(self, wallet: str) -> None:
+        """Drop the view of ``wallet`` (its balance changed elsewhere: the chain)."""
+        self._view.pop(wallet, None)
+
     # -- writes -----------------------------------------------------------------------
     async def add(self, wallet: str, credits: int, *, kind: str, reference: str | None,
-                  topup: bool = False) -> CreditResult:
+                  topup: bool = False, reverses: str | None = None) -> CreditResult:
+        """Add credits. ``reverses``: the reference of the spend whose unused
+        part this returns (it goes back on-chain when it came from there)."""
         res = await asyncio.to_thread(self.store.add_credits, wallet, credits, kind=kind,
-                                      reference=reference, topup=topup)
+                                      reference=reference, topup=topup, reverses=reverses)
         self._view.pop(wallet, None)  # last_topup_at changed too: re-read on next use
         return res
 
@@ -98,13 +113,29 @@ class CreditLedger:
                     reference: str | None) -> CreditResult:
         """Take credits (InsufficientCredits when short); fires ``credit.low``
         when the balance crosses the threshold."""
-        try:
-            res = await asyncio.to_thread(self.store.spend_credits, wallet, credits, kind=kind,
-                                          reference=reference)
-        except InsufficientCredits as exc:
-            old = self.cached(wallet)
-            self._remember(Balance(wallet, exc.balance, old.last_topup_at if old else None))
-            raise
+        # Each pass spends, or finds a chunk landed (ours or a concurrent
+        # request's), or learns the chain has too little: bounded retries.
+        attempts = 10
+        for attempt in range(attempts):
+            try:
+                res = await asyncio.to_thread(self.store.spend_credits, wallet, credits,
+                                              kind=kind, reference=reference)
+                break
+            except NeedsLock as exc:
+                # on-chain credits not locked for us yet: lock a chunk, then retry
+                if self.escrow is not None and attempt < attempts - 1 and await self.escrow.lock(
+                        wallet, credits):
+                    continue
+                self._short(wallet, exc.balance)
+                raise InsufficientCredits(wallet, exc.balance, credits) from exc
+            except InsufficientCredits as exc:
+                self._short(wallet, exc.balance)
+                raise
+        else:  # pragma: no cover - the loop always breaks or raises
+            raise AssertionError("unreachable")
+        if (self.escrow is not None and res.ready is not None and res.unlocked
+                and res.ready < self.settings.escrow.low_water_credits):
+            self.escrow.ahead(wallet)  # the next chunk, before a request waits for it
         after = res.entry.balance_after
         old = self.cached(wallet)
         self._remember(Balance(wallet, after, old.last_topup_at if old else None))
@@ -113,3 +144,7 @@ class CreditLedger:
             await self.webhooks.emit("credit.low", {"wallet": wallet, "credits": after,
                                                     "threshold": threshold})
         return res
+
+    def _short(self, wallet: str, balance: int) -> None:
+        old = self.cached(wallet)
+        self._remember(Balance(wallet, balance, old.last_topup_at if old else None))

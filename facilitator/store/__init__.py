@@ -8,8 +8,10 @@ from facilitator.store.store import (
     CreditAccount,
     CreditEntry,
     CreditResult,
+    EscrowChunk,
     InsufficientCredits,
     LeaseLost,
+    NeedsLock,
     NewPayment,
     PaymentRecord,
     PaymentStatus,
@@ -21,6 +23,7 @@ from facilitator.store.store import (
 
 __all__ = [
     "ApiKeyRecord", "ChallengeRecord", "Claim", "CreditAccount", "CreditEntry",
-    "CreditResult", "InsufficientCredits", "LeaseLost", "NewPayment", "PaymentRecord",
+    "CreditResult", "EscrowChunk", "InsufficientCredits", "LeaseLost", "NeedsLock",
+    "NewPayment", "PaymentRecord",
     "PaymentStatus", "Store", "StoreError", "WebhookDelivery", "utcnow",
 ]

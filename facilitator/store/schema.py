@@ -161,7 +161,12 @@ credit_accounts = Table(
     Column("balance", BigInteger, nullable=False),
     _ts("last_topup_at", nullable=True),
     _ts("updated_at"),
+    #: The part of ``balance`` that sits in the wallet's job_escrow credit
+    #: account (deposits less withdrawals less what was drawn from chunks);
+    #: the rest is held off-chain by the facilitator (x402 top-ups, change).
+    Column("onchain", BigInteger, nullable=False, server_default="0"),
     CheckConstraint("balance >= 0", name="balance_non_negative"),
+    CheckConstraint("onchain >= 0 AND onchain <= balance", name="onchain_within_balance"),
 )
 
 #: Append-only history of every credit movement; balance_after makes any row
@@ -202,4 +207,67 @@ webhook_deliveries = Table(
     UniqueConstraint("event_id"),
     CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
     Index(None, "status", "next_attempt_at"),
+)
+
+
+CHUNK_STATUSES = ("locking", "open", "settling", "settled", "refunded", "failed")
+
+#: Credits locked ahead in job_escrow for one wallet: one job account per
+#: chunk. Requests draw ``used`` from ``credits`` with no chain I/O; the
+#: chunk is settled on-chain for ``used`` (batch settle), the rest returning
+#: to the wallet's available credits.
+escrow_chunks = Table(
+    "escrow_chunks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("wallet", String(64), nullable=False),
+    Column("job_id", BigInteger, nullable=False),
+    Column("worker", String(64), nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("used", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    #: The chain's expiry of the lock (unix seconds; anyone may refund after it).
+    Column("expires_at", BigInteger, nullable=True),
+    #: Wall-clock end of spending from this chunk (expiry less a safety margin).
+    _ts("usable_until", nullable=True),
+    Column("lock_tx", String(128), nullable=True),
+    Column("close_tx", String(128), nullable=True),
+    _ts("created_at"),
+    _ts("updated_at"),
+    UniqueConstraint("wallet", "job_id"),
+    CheckConstraint("used >= 0 AND used <= credits", name="used_within_lock"),
+    CheckConstraint("status IN ('locking', 'open', 'settling', 'settled', 'refunded', "
+                    "'failed')", name="status"),
+    Index(None, "status"),
+    Index(None, "wallet"),
+)
+
+#: Which chunk a spend drew its credits from, so returning an unused part
+#: (``add_credits(reverses=...)``) puts it back where it came from.
+escrow_allocations = Table(
+    "escrow_allocations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, nullable=False),
+    Column("chunk_id", Integer, nullable=False),
+    Column("credits", BigInteger, nullable=False),
+    Column("returned", BigInteger, nullable=False),
+    Index(None, "entry_id"),
+)
+
+#: job_escrow credit account address -> wallet (events name the account).
+escrow_wallets = Table(
+    "escrow_wallets",
+    metadata,
+    Column("credit", String(64), primary_key=True),
+    Column("wallet", String(64), nullable=False),
+)
+
+#: How far a chain indexer got (the newest transaction it applied).
+chain_cursors = Table(
+    "chain_cursors",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("position", String(128), nullable=False),
+    _ts("updated_at"),
 )

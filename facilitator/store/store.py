@@ -30,8 +30,12 @@ from sqlalchemy.exc import IntegrityError
 from facilitator.store.schema import (
     api_keys,
     auth_challenges,
+    chain_cursors,
     credit_accounts,
     credit_entries,
+    escrow_allocations,
+    escrow_chunks,
+    escrow_wallets,
     payment_logs,
     webhook_deliveries,
 )
@@ -56,6 +60,23 @@ class InsufficientCredits(StoreError):
     def __init__(self, wallet: str, balance: int, wanted: int) -> None:
         super().__init__(f"wallet {wallet} has {balance} credits, {wanted} needed")
         self.wallet, self.balance, self.wanted = wallet, balance, wanted
+
+
+class NeedsLock(InsufficientCredits):
+    """Off-chain credits and open chunks are short by ``short``, but the
+    wallet has ``unlocked`` job_escrow credits not yet locked for the
+    facilitator: lock a chunk of at least ``short`` on-chain, then spend again.
+    Nothing changed."""
+
+    def __init__(self, wallet: str, balance: int, wanted: int, short: int, unlocked: int) -> None:
+        super().__init__(wallet, balance, wanted)
+        self.args = (f"wallet {wallet} needs {short} more credits locked in job_escrow "
+                     f"({unlocked} unlocked there)",)
+        self.short, self.unlocked = short, unlocked
+
+
+class _ChunkMoved(Exception):
+    """A chunk left ``open`` between reading and drawing from it: spend again."""
 
 
 def _row_to(cls: type[Any], row: Any) -> Any:
@@ -136,6 +157,12 @@ class CreditAccount:
     balance: int
     last_topup_at: datetime | None
     updated_at: datetime
+    #: The part of ``balance`` held in job_escrow (the rest is off-chain).
+    onchain: int = 0
+
+    @property
+    def offchain(self) -> int:
+        return self.balance - self.onchain
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +197,46 @@ class CreditResult:
     entry: CreditEntry
     #: True when ``reference`` had been applied before: nothing changed now.
     duplicate: bool
+    #: Credits spendable after this movement with no new on-chain lock
+    #: (off-chain credits plus open chunks' remainders); None for duplicates.
+    ready: int | None = None
+    #: job_escrow credits not locked for the facilitator yet (None: duplicate).
+    unlocked: int | None = None
+
+
+ChunkStatus = Literal["locking", "open", "settling", "settled", "refunded", "failed"]
+#: Chunks whose lock is (or may be) on-chain and not yet closed.
+LIVE_CHUNKS = ("locking", "open", "settling")
+
+
+@dataclass(frozen=True, slots=True)
+class EscrowChunk:
+    """Credits locked ahead in job_escrow for one wallet (one job account)."""
+
+    id: int
+    wallet: str
+    job_id: int
+    worker: str
+    credits: int
+    used: int
+    status: ChunkStatus
+    expires_at: int | None
+    usable_until: datetime | None
+    lock_tx: str | None
+    close_tx: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def remaining(self) -> int:
+        return self.credits - self.used
+
+    def usable(self, now: datetime) -> bool:
+        return (self.status == "open" and self.usable_until is not None
+                and now < self.usable_until and self.remaining > 0)
+
+
+EscrowEventKind = Literal["deposit", "withdraw", "settled", "refunded"]
 
 
 # --- engine set-up ------------------------------------------------------------
@@ -508,68 +575,330 @@ class Store:
             return [_row_to(CreditEntry, r) for r in rows]
 
     def add_credits(self, wallet: str, credits: int, *, kind: str, reference: str | None,
-                    topup: bool = False) -> CreditResult:
-        """Add credits (a top-up, an on-chain deposit, a refund). With a
-        ``reference`` the same movement applies once, however often it is sent."""
+                    topup: bool = False, reverses: str | None = None) -> CreditResult:
+        """Add credits (a top-up, a refund, change). With a ``reference`` the
+        same movement applies once, however often it is sent. ``reverses``
+        names the spend (by its reference) whose unused part this returns: what
+        that spend drew from a still-open escrow chunk goes back into the chunk
+        (and so stays the wallet's on-chain money); the rest is off-chain."""
         if credits <= 0:
             raise StoreError(f"credits to add must be positive, got {credits}")
-        return self._move(wallet, credits, kind=kind, reference=reference, topup=topup)
+        return self._move(wallet, credits, kind=kind, reference=reference, topup=topup,
+                          reverses=reverses)
 
     def spend_credits(self, wallet: str, credits: int, *, kind: str,
                       reference: str | None) -> CreditResult:
-        """Take credits; raises InsufficientCredits (and changes nothing) when
-        the balance is short."""
+        """Take credits: first from the wallet's open escrow chunks, then from
+        its off-chain credits. Raises NeedsLock when only a new on-chain lock
+        could cover it, InsufficientCredits when nothing could; either way
+        nothing changes."""
         if credits <= 0:
             raise StoreError(f"credits to spend must be positive, got {credits}")
         return self._move(wallet, -credits, kind=kind, reference=reference, topup=False)
 
     def _move(self, wallet: str, delta: int, *, kind: str, reference: str | None,
-              topup: bool) -> CreditResult:
-        for attempt in (0, 1):
+              topup: bool, reverses: str | None = None) -> CreditResult:
+        for attempt in range(5):
             try:
-                return self._move_once(wallet, delta, kind, reference, topup)
+                return self._move_once(wallet, delta, kind, reference, topup, reverses)
             except IntegrityError:
                 # A concurrent movement with the same reference won the race;
-                # the second pass finds it and answers as a duplicate.
+                # the next pass finds it and answers as a duplicate.
                 if attempt or reference is None:
                     raise
-        raise AssertionError("unreachable")
+            except _ChunkMoved:
+                continue  # a chunk was frozen for settlement meanwhile: re-plan
+        raise StoreError(f"could not move credits of {wallet}: chunks kept changing")
 
     def _move_once(self, wallet: str, delta: int, kind: str, reference: str | None,
-                   topup: bool) -> CreditResult:
+                   topup: bool, reverses: str | None) -> CreditResult:
         now = utcnow()
         with self._tx() as conn:
-            if reference is not None:
-                row = conn.execute(select(credit_entries)
-                                   .where(credit_entries.c.reference == reference)).first()
-                if row is not None:
-                    entry = _row_to(CreditEntry, row)
-                    if entry.wallet != wallet or entry.delta != delta:
-                        raise StoreError(f"reference {reference!r} was already used for "
-                                         f"{entry.delta} credits of {entry.wallet}")
-                    return CreditResult(entry, duplicate=True)
-            conn.execute(self._insert(credit_accounts).values(
-                wallet=wallet, balance=0, last_topup_at=None, updated_at=now,
-            ).on_conflict_do_nothing(index_elements=["wallet"]))
-            values: dict[str, Any] = {"balance": credit_accounts.c.balance + delta,
-                                      "updated_at": now}
-            if topup:
-                values["last_topup_at"] = now
-            stmt = update(credit_accounts).where(credit_accounts.c.wallet == wallet)
+            dup = self._duplicate(conn, wallet, delta, reference)
+            if dup is not None:
+                return dup
+            acct = self._account_for_update(conn, wallet, now)
+            chunks = self._live_chunks(conn, wallet)
+            onchain_delta = 0
+            draws: list[tuple[EscrowChunk, int]] = []
             if delta < 0:
-                stmt = stmt.where(credit_accounts.c.balance >= -delta)
-            balance = conn.execute(stmt.values(**values)
-                                   .returning(credit_accounts.c.balance)).scalar()
-            if balance is None:
-                have = conn.execute(select(credit_accounts.c.balance)
-                                    .where(credit_accounts.c.wallet == wallet)).scalar_one()
-                raise InsufficientCredits(wallet, have, -delta)
-            entry_id = conn.execute(credit_entries.insert().values(
-                wallet=wallet, delta=delta, balance_after=balance, kind=kind,
-                reference=reference, created_at=now,
-            ).returning(credit_entries.c.id)).scalar_one()
-            return CreditResult(CreditEntry(entry_id, wallet, delta, balance, kind, reference,
-                                            now), duplicate=False)
+                need = left = -delta
+                for c in chunks:  # oldest first: it expires first
+                    if left and c.usable(now):
+                        take = min(left, c.remaining)
+                        draws.append((c, take))
+                        left -= take
+                from_chunks = need - left
+                short = need - from_chunks - acct.offchain
+                if short > 0:
+                    unlocked = acct.onchain - sum(c.remaining for c in chunks)
+                    # a lock in flight may be what covers it: the caller waits for it
+                    landing = sum(c.remaining for c in chunks if c.status == "locking")
+                    if short <= unlocked + landing:
+                        raise NeedsLock(wallet, acct.balance, need, short, unlocked)
+                    raise InsufficientCredits(wallet, acct.balance, need)
+                for c, take in draws:
+                    res = conn.execute(update(escrow_chunks).where(escrow_chunks.c.id == c.id)
+                                       .where(escrow_chunks.c.status == "open")
+                                       .values(used=escrow_chunks.c.used + take, updated_at=now))
+                    if res.rowcount != 1:
+                        raise _ChunkMoved
+                onchain_delta = -from_chunks
+            elif reverses is not None:
+                onchain_delta = self._return_to_chunks(conn, wallet, reverses, delta, now)
+            entry = self._write(conn, wallet, delta, onchain_delta, kind, reference, topup, now)
+            for c, take in draws:
+                conn.execute(escrow_allocations.insert().values(
+                    entry_id=entry.id, chunk_id=c.id, credits=take, returned=0))
+            return self._result(conn, wallet, entry, now)
+
+    def _duplicate(self, conn: Connection, wallet: str, delta: int,
+                   reference: str | None) -> CreditResult | None:
+        if reference is None:
+            return None
+        row = conn.execute(select(credit_entries)
+                           .where(credit_entries.c.reference == reference)).first()
+        if row is None:
+            return None
+        entry = _row_to(CreditEntry, row)
+        if entry.wallet != wallet or entry.delta != delta:
+            raise StoreError(f"reference {reference!r} was already used for "
+                             f"{entry.delta} credits of {entry.wallet}")
+        return CreditResult(entry, duplicate=True)
+
+    def _account_for_update(self, conn: Connection, wallet: str, now: datetime) -> CreditAccount:
+        """The wallet's account row, created if new, locked for this transaction
+        (PostgreSQL: row lock; SQLite: the writer already holds the database)."""
+        conn.execute(self._insert(credit_accounts).values(
+            wallet=wallet, balance=0, onchain=0, last_topup_at=None, updated_at=now,
+        ).on_conflict_do_nothing(index_elements=["wallet"]))
+        row = conn.execute(select(credit_accounts).where(credit_accounts.c.wallet == wallet)
+                           .with_for_update()).one()
+        return _row_to(CreditAccount, row)
+
+    @staticmethod
+    def _live_chunks(conn: Connection, wallet: str) -> list[EscrowChunk]:
+        rows = conn.execute(select(escrow_chunks).where(escrow_chunks.c.wallet == wallet)
+                            .where(escrow_chunks.c.status.in_(LIVE_CHUNKS))
+                            .order_by(escrow_chunks.c.id))
+        return [_row_to(EscrowChunk, r) for r in rows]
+
+    def _return_to_chunks(self, conn: Connection, wallet: str, reverses: str, credits: int,
+                          now: datetime) -> int:
+        """Give back up to ``credits`` of what the spend ``reverses`` drew from
+        chunks that are still open; returns how many went back on-chain."""
+        spent = conn.execute(select(credit_entries.c.id)
+                             .where(credit_entries.c.reference == reverses)
+                             .where(credit_entries.c.wallet == wallet)).scalar()
+        if spent is None:
+            return 0
+        back_total = 0
+        allocs = conn.execute(select(escrow_allocations, escrow_chunks.c.status)
+                              .join(escrow_chunks,
+                                    escrow_chunks.c.id == escrow_allocations.c.chunk_id)
+                              .where(escrow_allocations.c.entry_id == spent)
+                              .order_by(escrow_allocations.c.id)).all()
+        for a in allocs:
+            back = min(credits - back_total, a.credits - a.returned)
+            if back <= 0 or a.status != "open":
+                continue
+            res = conn.execute(update(escrow_chunks).where(escrow_chunks.c.id == a.chunk_id)
+                               .where(escrow_chunks.c.status == "open")
+                               .where(escrow_chunks.c.used >= back)
+                               .values(used=escrow_chunks.c.used - back, updated_at=now))
+            if res.rowcount != 1:
+                continue
+            conn.execute(update(escrow_allocations).where(escrow_allocations.c.id == a.id)
+                         .values(returned=escrow_allocations.c.returned + back))
+            back_total += back
+        return back_total
+
+    def _write(self, conn: Connection, wallet: str, delta: int, onchain_delta: int, kind: str,
+               reference: str | None, topup: bool, now: datetime) -> CreditEntry:
+        """Apply a movement to a locked account row and log it."""
+        values: dict[str, Any] = {"balance": credit_accounts.c.balance + delta,
+                                  "onchain": credit_accounts.c.onchain + onchain_delta,
+                                  "updated_at": now}
+        if topup:
+            values["last_topup_at"] = now
+        balance = conn.execute(update(credit_accounts).where(credit_accounts.c.wallet == wallet)
+                               .values(**values).returning(credit_accounts.c.balance)).scalar_one()
+        entry_id = conn.execute(credit_entries.insert().values(
+            wallet=wallet, delta=delta, balance_after=balance, kind=kind,
+            reference=reference, created_at=now,
+        ).returning(credit_entries.c.id)).scalar_one()
+        return CreditEntry(entry_id, wallet, delta, balance, kind, reference, now)
+
+    def _result(self, conn: Connection, wallet: str, entry: CreditEntry,
+                now: datetime) -> CreditResult:
+        acct = _row_to(CreditAccount, conn.execute(
+            select(credit_accounts).where(credit_accounts.c.wallet == wallet)).one())
+        chunks = self._live_chunks(conn, wallet)
+        ready = acct.offchain + sum(c.remaining for c in chunks if c.usable(now))
+        unlocked = acct.onchain - sum(c.remaining for c in chunks)
+        return CreditResult(entry, duplicate=False, ready=ready, unlocked=unlocked)
+
+    def spendable(self, wallet: str) -> CreditResult | None:
+        """(ready, unlocked) of a wallet as a result with no entry: None when
+        it has no account."""
+        now = utcnow()
+        with self._tx(write=False) as conn:
+            row = conn.execute(select(credit_accounts)
+                               .where(credit_accounts.c.wallet == wallet)).first()
+            if row is None:
+                return None
+            acct = _row_to(CreditAccount, row)
+            chunks = self._live_chunks(conn, wallet)
+            ready = acct.offchain + sum(c.remaining for c in chunks if c.usable(now))
+            unlocked = acct.onchain - sum(c.remaining for c in chunks)
+            entry = CreditEntry(0, wallet, 0, acct.balance, "view", None, now)
+            return CreditResult(entry, duplicate=False, ready=ready, unlocked=unlocked)
+
+    # -- job_escrow backing ---------------------------------------------------------------
+    def begin_chunk(self, wallet: str, job_id: int, worker: str, credits: int) -> EscrowChunk:
+        """Record a chunk about to be locked on-chain (before the lock is sent,
+        so a crash leaves a row to check against the chain)."""
+        if credits <= 0:
+            raise StoreError(f"a chunk locks a positive number of credits, got {credits}")
+        now = utcnow()
+        with self._tx() as conn:
+            cid = conn.execute(escrow_chunks.insert().values(
+                wallet=wallet, job_id=job_id, worker=worker, credits=credits, used=0,
+                status="locking", expires_at=None, usable_until=None, lock_tx=None,
+                close_tx=None, created_at=now, updated_at=now,
+            ).returning(escrow_chunks.c.id)).scalar_one()
+            return self._chunk(conn, cid)
+
+    def open_chunk(self, chunk_id: int, *, expires_at: int, usable_until: datetime,
+                   lock_tx: str | None) -> EscrowChunk:
+        """The lock landed: requests may draw on the chunk until ``usable_until``."""
+        with self._tx() as conn:
+            conn.execute(update(escrow_chunks).where(escrow_chunks.c.id == chunk_id)
+                         .where(escrow_chunks.c.status == "locking")
+                         .values(status="open", expires_at=expires_at, usable_until=usable_until,
+                                 lock_tx=lock_tx, updated_at=utcnow()))
+            return self._chunk(conn, chunk_id)
+
+    def freeze_chunks(self, chunk_ids: list[int]) -> list[EscrowChunk]:
+        """Stop drawing on open chunks so their ``used`` can be settled; returns
+        the chunks now ``settling`` (already settling ones included)."""
+        now = utcnow()
+        with self._tx() as conn:
+            conn.execute(update(escrow_chunks).where(escrow_chunks.c.id.in_(chunk_ids))
+                         .where(escrow_chunks.c.status == "open")
+                         .values(status="settling", updated_at=now))
+            rows = conn.execute(select(escrow_chunks).where(escrow_chunks.c.id.in_(chunk_ids))
+                                .where(escrow_chunks.c.status == "settling")
+                                .order_by(escrow_chunks.c.id))
+            return [_row_to(EscrowChunk, r) for r in rows]
+
+    def close_chunk(self, chunk_id: int, status: Literal["settled", "refunded", "failed"], *,
+                    close_tx: str | None = None) -> EscrowChunk:
+        """A chunk's lock ended as ``status`` (failed: its lock never landed).
+        Closing is final; a chunk that drew credits is never just dropped."""
+        now = utcnow()
+        with self._tx() as conn:
+            stmt = (update(escrow_chunks).where(escrow_chunks.c.id == chunk_id)
+                    .where(escrow_chunks.c.status.in_(LIVE_CHUNKS)))
+            if status == "failed":
+                stmt = stmt.where(escrow_chunks.c.status == "locking")
+            elif status == "refunded":
+                stmt = stmt.where(escrow_chunks.c.used == 0)
+            conn.execute(stmt.values(status=status, close_tx=close_tx, updated_at=now))
+            return self._chunk(conn, chunk_id)
+
+    def chunks(self, *, status: tuple[str, ...] = LIVE_CHUNKS,
+               wallet: str | None = None) -> list[EscrowChunk]:
+        q = (select(escrow_chunks).where(escrow_chunks.c.status.in_(status))
+             .order_by(escrow_chunks.c.id))
+        if wallet is not None:
+            q = q.where(escrow_chunks.c.wallet == wallet)
+        with self._tx(write=False) as conn:
+            return [_row_to(EscrowChunk, r) for r in conn.execute(q)]
+
+    @staticmethod
+    def _chunk(conn: Connection, chunk_id: int) -> EscrowChunk:
+        return _row_to(EscrowChunk, conn.execute(
+            select(escrow_chunks).where(escrow_chunks.c.id == chunk_id)).one())
+
+    def remember_escrow_wallet(self, credit: str, wallet: str) -> None:
+        with self._tx() as conn:
+            conn.execute(self._insert(escrow_wallets).values(credit=credit, wallet=wallet)
+                         .on_conflict_do_nothing(index_elements=["credit"]))
+
+    def escrow_wallet(self, credit: str) -> str | None:
+        with self._tx(write=False) as conn:
+            return conn.execute(select(escrow_wallets.c.wallet)
+                                .where(escrow_wallets.c.credit == credit)).scalar()
+
+    def apply_escrow_event(self, kind: EscrowEventKind, wallet: str, credits: int, *,
+                           reference: str, job_id: int | None = None,
+                           transaction: str | None = None) -> bool:
+        """Apply one job_escrow event to the ledger, once per ``reference``
+        (signature and event index). Returns whether it changed anything.
+
+        - deposit / withdraw: the balance and its on-chain part move by ``credits``;
+        - settled (``credits`` used): a job of ours closes; anyone else's job
+          (the gateway's own locks) spent credits the ledger still counted;
+        - refunded: a job of ours closed without settlement — what requests
+          drew from it was never paid, and is the wallet's again on-chain.
+        """
+        now = utcnow()
+        with self._tx() as conn:
+            if conn.execute(select(credit_entries.c.id)
+                            .where(credit_entries.c.reference == reference)).first():
+                return False
+            acct = self._account_for_update(conn, wallet, now)
+            chunk = None
+            if job_id is not None:
+                row = conn.execute(select(escrow_chunks).where(escrow_chunks.c.wallet == wallet)
+                                   .where(escrow_chunks.c.job_id == job_id)).first()
+                chunk = None if row is None else _row_to(EscrowChunk, row)
+            if kind == "deposit":
+                self._write(conn, wallet, credits, credits, "escrow_deposit", reference, True, now)
+                return True
+            if kind == "withdraw" or (kind == "settled" and chunk is None):
+                # Happened on-chain already: take it from the on-chain part, and
+                # from the off-chain part only if the view had fallen behind.
+                take = min(credits, acct.balance)
+                if take:
+                    self._write(conn, wallet, -take, -min(take, acct.onchain),
+                                "escrow_withdraw" if kind == "withdraw" else "escrow_job_settled",
+                                reference, False, now)
+                return take > 0
+            if chunk is None or chunk.status in ("settled", "refunded"):
+                return False
+            if kind == "settled":
+                conn.execute(update(escrow_chunks).where(escrow_chunks.c.id == chunk.id)
+                             .values(status="settled", close_tx=transaction, updated_at=now))
+                back = chunk.used - credits  # nonzero only if the settled amount was not ours
+                if back > 0:
+                    self._write(conn, wallet, back, back, "escrow_settle_diff", reference,
+                                False, now)
+                elif back < 0:
+                    take = min(-back, acct.balance)
+                    self._write(conn, wallet, -take, -min(take, acct.onchain),
+                                "escrow_settle_diff", reference, False, now)
+                return True
+            conn.execute(update(escrow_chunks).where(escrow_chunks.c.id == chunk.id)
+                         .values(status="refunded", close_tx=transaction, updated_at=now))
+            if chunk.used:
+                self._write(conn, wallet, chunk.used, chunk.used, "escrow_unpaid_refund",
+                            reference, False, now)
+            return True
+
+    def cursor(self, name: str) -> str | None:
+        with self._tx(write=False) as conn:
+            return conn.execute(select(chain_cursors.c.position)
+                                .where(chain_cursors.c.name == name)).scalar()
+
+    def set_cursor(self, name: str, position: str) -> None:
+        now = utcnow()
+        with self._tx() as conn:
+            ins = self._insert(chain_cursors).values(name=name, position=position, updated_at=now)
+            conn.execute(ins.on_conflict_do_update(index_elements=["name"],
+                                                   set_={"position": position,
+                                                         "updated_at": now}))
 
     # -- webhooks -------------------------------------------------------------------
     def add_webhook(self, event_id: str, event: str, url: str,

@@ -28,7 +28,7 @@ def payment(key: str = "k1", amount: int = 1_000_000, **kw: object) -> NewPaymen
 
 # --- migrations ---------------------------------------------------------------
 def test_migrated_schema_is_exactly_the_declared_one(store: Store) -> None:
-    assert store.schema_revision() == store.head_revision() == "0002"
+    assert store.schema_revision() == store.head_revision() == "0003"
     with store.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
                                  metadata)
