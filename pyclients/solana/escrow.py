@@ -20,9 +20,9 @@ credits (1 credit = 10,000 base units = 0.01 USDC).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
@@ -34,7 +34,14 @@ from pyclients.solana.common.errors import ProgramError, ProgramErrors, Transact
 from pyclients.solana.common.idl import ProgramIdl
 from pyclients.solana.common.litesvm import LocalChain
 from pyclients.solana.common.pda import find_pda, u64_seed
-from pyclients.solana.common.token import TokenAccount, associated_token_address, create_ata_idempotent
+from pyclients.solana.common.program import (
+    CONFIG_SEED,
+    IdlAccount,
+    LocalDeployment,
+    ProgramBuilder,
+    ProgramClient,
+)
+from pyclients.solana.common.token import associated_token_address, create_ata_idempotent
 from pyclients.solana.common.transport import Transport, TxResult
 
 IDL_PATH = Path(__file__).resolve().parents[2] / "programs" / "job_escrow" / "idl.json"
@@ -44,7 +51,6 @@ PROGRAM_ID: Pubkey = IDL.address
 
 BASE_UNITS_PER_CREDIT = 10_000
 USDC_DECIMALS = 6
-CONFIG_SEED = b"config"
 CREDIT_SEED = b"credit"
 JOB_SEED = b"job"
 #: Most jobs one ``settle_jobs`` instruction accepts.
@@ -67,21 +73,8 @@ errors = ProgramErrors(IDL, EscrowError)
 
 # --- accounts --------------------------------------------------------------
 
-_A = TypeVar("_A", bound="_Account")
-
-
-class _Account:
-    IDL_NAME: ClassVar[str]
-
-    @classmethod
-    def decode(cls: type[_A], data: bytes) -> _A:
-        """Decodes account data (discriminator and exact size checked)."""
-        values = IDL.decode_account(cls.IDL_NAME, bytes(data))
-        return cls(**{f.name: values[f.name] for f in fields(cls)})  # type: ignore[call-arg, arg-type]
-
-    @classmethod
-    def size(cls) -> int:
-        return IDL.account_size(cls.IDL_NAME)
+class _Account(IdlAccount):
+    IDL = IDL
 
 
 @dataclass(frozen=True)
@@ -170,14 +163,10 @@ def credits_to_base_units(credits: int) -> int:
 # --- PDAs and instructions -------------------------------------------------
 
 
-class EscrowProgram:
+class EscrowProgram(ProgramBuilder):
     """PDAs and instruction builders for one deployment of job_escrow."""
 
-    def __init__(self, program_id: Pubkey = PROGRAM_ID) -> None:
-        self.program_id = program_id
-
-    def config_address(self) -> Pubkey:
-        return find_pda([CONFIG_SEED], self.program_id)[0]
+    IDL = IDL
 
     def credit_address(self, wallet: Pubkey) -> Pubkey:
         return find_pda([CREDIT_SEED, wallet], self.program_id)[0]
@@ -187,14 +176,6 @@ class EscrowProgram:
 
     def job_address(self, wallet: Pubkey, job_id: int) -> Pubkey:
         return self.job_pda(self.credit_address(wallet), job_id)[0]
-
-    def vault_address(self, usdc_mint: Pubkey) -> Pubkey:
-        """The vault: the config PDA's associated token account."""
-        return associated_token_address(self.config_address(), usdc_mint)
-
-    def _ix(self, name: str, accounts: dict[str, Pubkey], args: dict[str, Any] | None = None,
-            remaining: tuple[AccountMeta, ...] = ()) -> Instruction:
-        return IDL.instruction(name, accounts, args, program_id=self.program_id, remaining=remaining)
 
     def initialize(
         self,
@@ -225,10 +206,6 @@ class EscrowProgram:
             },
         )
 
-    def create_vault(self, payer: Pubkey, usdc_mint: Pubkey) -> Instruction:
-        """Creates the vault (idempotent); put it before ``initialize``."""
-        return create_ata_idempotent(payer, self.config_address(), usdc_mint)
-
     def update_config(
         self,
         *,
@@ -254,13 +231,12 @@ class EscrowProgram:
             },
         )
 
-    def deposit(
-        self, *, wallet: Pubkey, usdc_mint: Pubkey, amount: int,
-        wallet_token: Pubkey | None = None, vault: Pubkey | None = None,
-    ) -> Instruction:
-        """Buys ``amount`` base units worth of credits."""
+    def _wallet_transfer(self, name: str, wallet: Pubkey, usdc_mint: Pubkey, args: dict[str, Any],
+                         wallet_token: Pubkey | None, vault: Pubkey | None) -> Instruction:
+        """``deposit`` and ``withdraw``: USDC between a wallet's token account
+        and the vault, the same six accounts in the same order."""
         return self._ix(
-            "deposit",
+            name,
             {
                 "wallet": wallet,
                 "config": self.config_address(),
@@ -269,8 +245,15 @@ class EscrowProgram:
                 "vault": vault or self.vault_address(usdc_mint),
                 "usdc_mint": usdc_mint,
             },
-            {"amount": amount},
+            args,
         )
+
+    def deposit(
+        self, *, wallet: Pubkey, usdc_mint: Pubkey, amount: int,
+        wallet_token: Pubkey | None = None, vault: Pubkey | None = None,
+    ) -> Instruction:
+        """Buys ``amount`` base units worth of credits."""
+        return self._wallet_transfer("deposit", wallet, usdc_mint, {"amount": amount}, wallet_token, vault)
 
     def lock_job(
         self, *, settlement_authority: Pubkey, wallet: Pubkey, job_id: int, max_credits: int, worker: Pubkey,
@@ -351,18 +334,7 @@ class EscrowProgram:
         self, *, wallet: Pubkey, usdc_mint: Pubkey, credits: int,
         wallet_token: Pubkey | None = None, vault: Pubkey | None = None,
     ) -> Instruction:
-        return self._ix(
-            "withdraw",
-            {
-                "wallet": wallet,
-                "config": self.config_address(),
-                "credit": self.credit_address(wallet),
-                "wallet_token": wallet_token or associated_token_address(wallet, usdc_mint),
-                "vault": vault or self.vault_address(usdc_mint),
-                "usdc_mint": usdc_mint,
-            },
-            {"credits": credits},
-        )
+        return self._wallet_transfer("withdraw", wallet, usdc_mint, {"credits": credits}, wallet_token, vault)
 
     def close_credit_account(self, *, wallet: Pubkey) -> Instruction:
         return self._ix("close_credit_account", {"wallet": wallet, "credit": self.credit_address(wallet)})
@@ -378,15 +350,11 @@ class EscrowProgram:
             },
         )
 
-    def events(self, logs: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
-        """This program's events in a transaction's logs."""
-        return _logs.events(IDL, logs, self.program_id)
-
 
 # --- high-level client -----------------------------------------------------
 
 
-class EscrowClient:
+class EscrowClient(ProgramClient[EscrowProgram, Config]):
     """Async client over any :class:`Transport` (RPC URL or LiteSVM).
 
     Reads the config once (mint, vault, treasury) and refreshes it when asked;
@@ -394,24 +362,15 @@ class EscrowClient:
     units, logs) and raises a named :class:`EscrowError` when the program
     refuses."""
 
-    def __init__(self, transport: Transport, program: EscrowProgram | None = None) -> None:
-        self.transport = transport
-        self.program = program or EscrowProgram()
-        self._config: Config | None = None
+    PROGRAM = EscrowProgram
+    CONFIG = Config
+    ERRORS = errors
+    NAME = "job_escrow"
 
     # reads
 
-    async def config(self, *, refresh: bool = False) -> Config:
-        if self._config is None or refresh:
-            account = await self.transport.get_account(self.program.config_address())
-            if account is None:
-                raise TransactionFailed("job_escrow is not initialized (no config account)")
-            self._config = Config.decode(account.data)
-        return self._config
-
     async def credit_account(self, wallet: Pubkey) -> CreditAccount | None:
-        account = await self.transport.get_account(self.program.credit_address(wallet))
-        return None if account is None else CreditAccount.decode(account.data)
+        return await self._account(self.program.credit_address(wallet), CreditAccount)
 
     async def balance(self, wallet: Pubkey) -> Balance:
         credit = await self.credit_account(wallet)
@@ -420,28 +379,16 @@ class EscrowClient:
         return Balance(wallet, credit.available, credit.locked, credit.last_topup_at)
 
     async def job(self, wallet: Pubkey, job_id: int) -> Job | None:
-        account = await self.transport.get_account(self.program.job_address(wallet, job_id))
-        return None if account is None else Job.decode(account.data)
-
-    async def token_balance(self, token_account: Pubkey) -> int:
-        account = await self.transport.get_account(token_account)
-        return 0 if account is None else TokenAccount.decode(bytes(account.data)).amount
+        return await self._account(self.program.job_address(wallet, job_id), Job)
 
     # writes
-
-    async def _send(self, ixs: Sequence[Instruction], signers: Sequence[Keypair],
-                    payer: Keypair | None = None) -> TxResult:
-        try:
-            return await self.transport.send(ixs, signers, payer=payer)
-        except TransactionFailed as exc:
-            raise errors.decode(exc) from exc
 
     async def initialize(
         self, admin: Keypair, *, usdc_mint: Pubkey, treasury: Pubkey, settlement_authority: Pubkey,
         worker_bps: int = 8_000, job_timeout: int = 120, min_purchase_credits: int = 100,
     ) -> TxResult:
         """Creates the vault (if needed) and the config in one transaction."""
-        result = await self._send(
+        return await self._send_admin(
             [
                 self.program.create_vault(admin.pubkey(), usdc_mint),
                 self.program.initialize(
@@ -452,8 +399,6 @@ class EscrowClient:
             ],
             [admin],
         )
-        self._config = None
-        return result
 
     async def update_config(self, admin: Keypair, **changes: Any) -> TxResult:
         """Changes the given settings, keeping the others (``new_admin``,
@@ -470,9 +415,7 @@ class EscrowClient:
             "treasury": cfg.treasury, "worker_bps": cfg.worker_bps, "job_timeout": cfg.job_timeout,
             "min_purchase_credits": cfg.min_purchase_credits, "paused": cfg.paused,
         } | changes
-        result = await self._send([self.program.update_config(admin=admin.pubkey(), **values)], [admin])
-        self._config = None
-        return result
+        return await self._send_admin([self.program.update_config(admin=admin.pubkey(), **values)], [admin])
 
     async def buy_credits(self, wallet: Keypair, credits: int, *, wallet_token: Pubkey | None = None) -> TxResult:
         """Buys ``credits`` credits (``credits * 10_000`` USDC base units)."""
@@ -570,7 +513,7 @@ class EscrowClient:
 
 
 @dataclass
-class LocalEscrow:
+class LocalEscrow(LocalDeployment):
     """job_escrow deployed and initialized in an in-process LiteSVM (a
     :class:`LocalChain` whose mint plays USDC), with funded wallets and
     workers: what tests, benchmarks and demos start from."""
@@ -592,8 +535,7 @@ class LocalEscrow:
         """Loads the ``.so`` at ``program_id``, initializes it (``params``:
         worker_bps, job_timeout, min_purchase_credits), funds ``wallets``
         with ``wallet_usdc`` and gives ``workers`` token accounts."""
-        chain = await LocalChain.start(decimals=USDC_DECIMALS)
-        chain.svm.add_program_from_file(program_id, Path(so_path))
+        chain = await cls.start_chain(so_path, program_id, decimals=USDC_DECIMALS)
         admin = await chain.wallet(sol=100)
         authority = await chain.wallet(sol=100)
         treasury_owner = await chain.wallet()
@@ -604,18 +546,6 @@ class LocalEscrow:
         deployment.wallets = [await chain.wallet(wallet_usdc) for _ in range(wallets)]
         deployment.workers = [await chain.wallet() for _ in range(workers)]
         return deployment
-
-    @property
-    def program(self) -> EscrowProgram:
-        return self.client.program
-
-    @property
-    def mint(self) -> Pubkey:
-        return self.chain.mint
-
-    @property
-    def vault(self) -> Pubkey:
-        return self.program.vault_address(self.chain.mint)
 
     def units(self, result: TxResult) -> int:
         """Compute units job_escrow itself consumed in a transaction."""

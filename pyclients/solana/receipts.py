@@ -47,13 +47,19 @@ _U64_MAX = 2**64 - 1
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
 
-class ReceiptError(ValueError):
-    """Bytes or fields that are not a valid receipt; ``reason`` names the check."""
+class _Reasoned(ValueError):
+    """A refusal whose message starts with its ``reason``."""
 
-    reason: ClassVar[str] = "invalid_receipt"
+    reason: ClassVar[str]
 
     def __init__(self, message: str) -> None:
         super().__init__(f"{self.reason}: {message}")
+
+
+class ReceiptError(_Reasoned):
+    """Bytes or fields that are not a valid receipt; ``reason`` names the check."""
+
+    reason = "invalid_receipt"
 
 
 class WrongLength(ReceiptError):
@@ -80,13 +86,10 @@ class ClockSkew(ReceiptError):
     reason = "clock_skew"
 
 
-class ConflictError(ValueError):
+class ConflictError(_Reasoned):
     """Two receipts that are not proof of tampering; ``reason`` says why."""
 
-    reason: ClassVar[str] = "not_a_conflict"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(f"{self.reason}: {message}")
+    reason = "not_a_conflict"
 
 
 class OperatorMismatch(ConflictError):

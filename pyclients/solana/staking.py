@@ -16,9 +16,9 @@ Amounts are SGL base units.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from solders.instruction import Instruction
 from solders.keypair import Keypair
@@ -33,9 +33,15 @@ from pyclients.solana.common.errors import ProgramError, ProgramErrors, Transact
 from pyclients.solana.common.idl import ProgramIdl
 from pyclients.solana.common.litesvm import LocalChain
 from pyclients.solana.common.pda import find_pda
+from pyclients.solana.common.program import (
+    CONFIG_SEED,
+    IdlAccount,
+    LocalDeployment,
+    ProgramBuilder,
+    ProgramClient,
+)
 from pyclients.solana.common.token import (
     TOKEN_PROGRAM_ID,
-    TokenAccount,
     associated_token_address,
     create_ata_idempotent,
 )
@@ -47,7 +53,6 @@ IDL = ProgramIdl.load(IDL_PATH)
 #: The program id the IDL declares (the local deploy key, see :func:`program_keypair`).
 PROGRAM_ID: Pubkey = IDL.address
 
-CONFIG_SEED = b"config"
 STAKE_SEED = b"stake"
 PROOF_SEED = b"proof"
 
@@ -107,25 +112,8 @@ class Params:
 
 # --- accounts --------------------------------------------------------------
 
-_A = TypeVar("_A", bound="_Account")
-
-
-class _Account:
-    IDL_NAME: ClassVar[str]
-
-    @classmethod
-    def decode(cls: type[_A], data: bytes) -> _A:
-        """Decodes account data (discriminator and exact size checked)."""
-        values = IDL.decode_account(cls.IDL_NAME, bytes(data))
-        return cls(**{f.name: _tuple(values[f.name]) for f in fields(cls)})  # type: ignore[call-arg]
-
-    @classmethod
-    def size(cls) -> int:
-        return IDL.account_size(cls.IDL_NAME)
-
-
-def _tuple(v: Any) -> Any:
-    return tuple(v) if isinstance(v, list) else v
+class _Account(IdlAccount):
+    IDL = IDL
 
 
 @dataclass(frozen=True)
@@ -210,14 +198,10 @@ def eligibility(operator: Pubkey, role: int, position: StakePosition | None, min
 # --- PDAs and instructions -------------------------------------------------
 
 
-class StakingProgram:
+class StakingProgram(ProgramBuilder):
     """PDAs and instruction builders for one deployment of staking."""
 
-    def __init__(self, program_id: Pubkey = PROGRAM_ID) -> None:
-        self.program_id = program_id
-
-    def config_address(self) -> Pubkey:
-        return find_pda([CONFIG_SEED], self.program_id)[0]
+    IDL = IDL
 
     def stake_address(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> Pubkey:
         _check_role(role)
@@ -225,17 +209,6 @@ class StakingProgram:
 
     def proof_address(self, operator: Pubkey, job_id: bytes) -> Pubkey:
         return find_pda([PROOF_SEED, operator, job_id], self.program_id)[0]
-
-    def vault_address(self, sgl_mint: Pubkey) -> Pubkey:
-        """The vault: the config PDA's associated token account."""
-        return associated_token_address(self.config_address(), sgl_mint)
-
-    def _ix(self, name: str, accounts: dict[str, Pubkey], args: dict[str, Any] | None = None) -> Instruction:
-        return IDL.instruction(name, accounts, args, program_id=self.program_id)
-
-    def create_vault(self, payer: Pubkey, sgl_mint: Pubkey) -> Instruction:
-        """Creates the vault (idempotent); put it before ``initialize``."""
-        return create_ata_idempotent(payer, self.config_address(), sgl_mint)
 
     def initialize(self, *, admin: Pubkey, sgl_mint: Pubkey, penalty_vault: Pubkey, params: Params,
                    vault: Pubkey | None = None) -> Instruction:
@@ -314,10 +287,6 @@ class StakingProgram:
                        receipt_b_ix=first_index + 1, role=role, vault=vault),
         ]
 
-    def events(self, logs: Sequence[str]) -> list[tuple[str, dict[str, Any]]]:
-        """This program's events in a transaction's logs."""
-        return _logs.events(IDL, logs, self.program_id)
-
 
 def _check_role(role: int) -> None:
     if not 0 <= role < ROLE_COUNT:
@@ -327,39 +296,25 @@ def _check_role(role: int) -> None:
 # --- high-level client -----------------------------------------------------
 
 
-class StakingClient:
+class StakingClient(ProgramClient[StakingProgram, Config]):
     """Async client over any :class:`Transport` (RPC URL or LiteSVM).
 
     Every write returns the landed :class:`TxResult` (signature, compute
     units, logs) and raises a named :class:`StakingError` when the program
     refuses."""
 
-    def __init__(self, transport: Transport, program: StakingProgram | None = None) -> None:
-        self.transport = transport
-        self.program = program or StakingProgram()
-        self._config: Config | None = None
+    PROGRAM = StakingProgram
+    CONFIG = Config
+    ERRORS = errors
+    NAME = "staking"
 
     # reads
 
-    async def config(self, *, refresh: bool = False) -> Config:
-        if self._config is None or refresh:
-            account = await self.transport.get_account(self.program.config_address())
-            if account is None:
-                raise TransactionFailed("staking is not initialized (no config account)")
-            self._config = Config.decode(account.data)
-        return self._config
-
     async def position(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> StakePosition | None:
-        account = await self.transport.get_account(self.program.stake_address(operator, role))
-        return None if account is None else StakePosition.decode(account.data)
+        return await self._account(self.program.stake_address(operator, role), StakePosition)
 
     async def proof_record(self, operator: Pubkey, job_id: bytes) -> ProofRecord | None:
-        account = await self.transport.get_account(self.program.proof_address(operator, job_id))
-        return None if account is None else ProofRecord.decode(account.data)
-
-    async def token_balance(self, token_account: Pubkey) -> int:
-        account = await self.transport.get_account(token_account)
-        return 0 if account is None else TokenAccount.decode(bytes(account.data)).amount
+        return await self._account(self.program.proof_address(operator, job_id), ProofRecord)
 
     async def may_serve(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> Eligibility:
         """May this operator serve jobs? Compute-role stake at least the
@@ -370,34 +325,21 @@ class StakingClient:
 
     # writes
 
-    async def _send(self, ixs: Sequence[Instruction], signers: Sequence[Keypair],
-                    payer: Keypair | None = None) -> TxResult:
-        try:
-            return await self.transport.send(ixs, signers, payer=payer)
-        except TransactionFailed as exc:
-            raise errors.decode(exc) from exc
-
     async def initialize(self, admin: Keypair, *, sgl_mint: Pubkey, penalty_vault: Pubkey,
                          params: Params) -> TxResult:
         """Creates the vault (if needed) and the config in one transaction."""
-        result = await self._send(
+        return await self._send_admin(
             [self.program.create_vault(admin.pubkey(), sgl_mint),
              self.program.initialize(admin=admin.pubkey(), sgl_mint=sgl_mint, penalty_vault=penalty_vault,
                                      params=params)],
             [admin],
         )
-        self._config = None
-        return result
 
     async def update_config(self, admin: Keypair, params: Params) -> TxResult:
-        result = await self._send([self.program.update_config(admin=admin.pubkey(), params=params)], [admin])
-        self._config = None
-        return result
+        return await self._send_admin([self.program.update_config(admin=admin.pubkey(), params=params)], [admin])
 
     async def set_paused(self, admin: Keypair, paused: bool) -> TxResult:
-        result = await self._send([self.program.set_paused(admin=admin.pubkey(), paused=paused)], [admin])
-        self._config = None
-        return result
+        return await self._send_admin([self.program.set_paused(admin=admin.pubkey(), paused=paused)], [admin])
 
     async def stake(self, operator: Keypair, amount: int, *, role: int = ROLE_COMPUTE,
                     source: Pubkey | None = None) -> TxResult:
@@ -480,7 +422,7 @@ class Units:
 
 
 @dataclass
-class LocalStaking:
+class LocalStaking(LocalDeployment):
     """staking deployed and initialized in an in-process LiteSVM (a
     :class:`LocalChain` whose mint plays SGL): what tests, benchmarks and
     demos start from. The penalty vault is a treasury wallet's token account."""
@@ -499,9 +441,7 @@ class LocalStaking:
         """Loads the ``.so`` at ``program_id`` and, with ``initialize``,
         creates the vault and the config (``params``: default
         :meth:`Params.default`)."""
-        chain = await (LocalChain.start(decimals=decimals) if start_time is None
-                       else LocalChain.start(decimals=decimals, start_time=start_time))
-        chain.svm.add_program_from_file(program_id, Path(so_path))
+        chain = await cls.start_chain(so_path, program_id, decimals=decimals, start_time=start_time)
         admin = await chain.wallet(sol=100)
         treasury = await chain.wallet()
         client = StakingClient(chain.transport, StakingProgram(program_id))
@@ -511,18 +451,6 @@ class LocalStaking:
             deployment.init = await client.initialize(admin, sgl_mint=chain.mint,
                                                       penalty_vault=deployment.penalty_vault, params=params)
         return deployment
-
-    @property
-    def program(self) -> StakingProgram:
-        return self.client.program
-
-    @property
-    def mint(self) -> Pubkey:
-        return self.chain.mint
-
-    @property
-    def vault(self) -> Pubkey:
-        return self.program.vault_address(self.chain.mint)
 
     @property
     def penalty_vault(self) -> Pubkey:
