@@ -8,31 +8,20 @@ writes, and the same custom error codes."""
 from __future__ import annotations
 
 import ctypes
-import os
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from gridpay import ROOT
+from toolchain.sbf.differential import HostLibrary
 
 CRATE = ROOT / "programs" / "job_escrow"
-TARGET = ROOT / "target" / "host"
 
 
 def build() -> Path:
-    """Builds the host library (cargo is incremental: a no-op when fresh)."""
-    env = dict(os.environ, RUSTC="/usr/bin/rustc", CARGO_NET_OFFLINE="true", CARGO_TARGET_DIR=str(TARGET))
-    for var in ("RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"):
-        env.pop(var, None)
-    proc = subprocess.run(
-        ["/usr/bin/cargo", "build", "--release", "--lib", "--features", "ffi",
-         "--manifest-path", str(CRATE / "Cargo.toml")],
-        env=env, capture_output=True, text=True,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(f"host build of job_escrow failed:\n{proc.stderr[-4000:]}")
-    return TARGET / "release" / "libjob_escrow.so"
+    """Builds the host library with the toolchain's :class:`HostLibrary`
+    (cargo is incremental: a no-op when fresh)."""
+    return HostLibrary.build(CRATE, features=["ffi"]).path
 
 
 _u8p = ctypes.POINTER(ctypes.c_uint8)
