@@ -1,17 +1,19 @@
 """What every EVM payment path shares: the requirements it is checked against,
-the checks themselves (terms, time window, signature), and the verify-then-
-settle flow over a relayer. A path module (``eip3009``, ``permit``) says only
-what its payer signs, what it reads from the chain, and what call settles it."""
+the transfer its payer signs, the checks (terms, time window, signature, nonce,
+balance), and the sign / verify / settle flow over a relayer. A path module
+(``eip3009``, ``permit``) says only what its payer signs, on which domain,
+where its nonce is spent, what else it checks, and what call settles it."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from eth_utils import is_address, to_checksum_address
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
 
 from gridpay.settings import get_settings
 from pyclients.evm import abi
@@ -21,14 +23,28 @@ from pyclients.evm.errors import (
     AssetMismatch,
     AuthorizationExpired,
     AuthorizationNotYetValid,
+    InsufficientFunds,
     InvalidPayload,
     InvalidSignature,
     NetworkMismatch,
+    NonceAlreadyUsed,
     RecipientMismatch,
     ValueMismatch,
 )
+from pyclients.evm.message import (
+    ADDRESS,
+    BYTES32,
+    UINT256,
+    Message,
+    member,
+    parse_address,
+    parse_bytes,  # noqa: F401 - importable from here, as before message.py
+    parse_uint,
+    random_nonce,
+)
 
 if TYPE_CHECKING:
+    from pyclients.evm.domain import Eip712Domain
     from pyclients.evm.relayer import Relayer
 
 #: How far back a payer dates validAfter, so a clock a little ahead of the
@@ -83,41 +99,17 @@ class Settlement:
     gas_used: int
 
 
-# --- parsing x402 payload fields -------------------------------------------------
-def parse_address(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not is_address(value):
-        raise InvalidPayload(f"{field} must be a 0x-prefixed 20-byte address, got {value!r}")
-    return to_checksum_address(value)
+@dataclass(frozen=True)
+class Transfer(Message):
+    """What the payer signs on either path: ``from_`` pays ``value`` to ``to``, valid
+    while validAfter < block.timestamp < validBefore, once per ``nonce``."""
 
-
-def parse_uint(value: Any, field: str, *, bits: int = 256) -> int:
-    """Integers travel as decimal strings in x402 JSON; ints are accepted too."""
-    if isinstance(value, bool):
-        raise InvalidPayload(f"{field} must be an unsigned integer, got {value!r}")
-    try:
-        number = int(value, 10) if isinstance(value, str) else value
-    except ValueError:
-        number = None
-    if not isinstance(number, int) or not 0 <= number < 2**bits:
-        raise InvalidPayload(f"{field} must be a uint{bits} (decimal string), got {value!r}")
-    return number
-
-
-def parse_bytes(value: Any, field: str, length: int | None = None) -> bytes:
-    if isinstance(value, str) and value.startswith("0x"):
-        try:
-            raw = bytes.fromhex(value[2:])
-        except ValueError:
-            raw = None
-        if raw is not None and (length is None or len(raw) == length):
-            return raw
-    want = f"{length} bytes" if length else "bytes"
-    raise InvalidPayload(f"{field} must be 0x-prefixed hex of {want}, got {value!r}")
-
-
-def random_nonce() -> bytes:
-    """A fresh 32-byte authorization nonce (EIP-3009 nonces are random, not sequential)."""
-    return os.urandom(32)
+    from_: str = member("from", ADDRESS)
+    to: str = member("to", ADDRESS)
+    value: int = member("value", UINT256)
+    valid_after: int = member("validAfter", UINT256)
+    valid_before: int = member("validBefore", UINT256)
+    nonce: bytes = member("nonce", BYTES32)
 
 
 # --- the checks ------------------------------------------------------------------
@@ -182,22 +174,140 @@ P = TypeVar("P")
 class PaymentPath(ABC, Generic[P]):
     """A token on one chain and one way of paying with it. ``P`` is the signed payload."""
 
+    #: The view ``(address payer, bytes32 nonce) -> bool``: is the nonce spent?
+    NONCE_STATE: ClassVar[abi.Function]
+    #: How a spent nonce was spent, in errors ("used", "settled").
+    SPENT: ClassVar[str]
+    #: What errors call the signed transfer when its signature is refused.
+    SIGNED: ClassVar[str]
+
     def __init__(self, chain: EvmChain, token: str) -> None:
         self.chain = chain
         self.token = to_checksum_address(token)
+
+    # --- what a path says -------------------------------------------------------------
+    @abstractmethod
+    def signed(self, payment: P) -> tuple[Transfer, bytes]:
+        """The transfer in ``payment`` and the payer's signature of it."""
+
+    @property
+    @abstractmethod
+    def transfer_domain(self) -> Eip712Domain:
+        """The EIP-712 domain the transfer is signed on."""
+
+    @property
+    def nonce_contract(self) -> str:
+        """Where ``NONCE_STATE`` is read."""
+        return self.token
+
+    @abstractmethod
+    def sign_transfer(self, signer: LocalAccount, members: dict[str, Any], **terms: Any) -> P:
+        """Sign the transfer with these ``members`` (and whatever else the path's payer
+        signs, given by the path's own keyword ``terms``)."""
+
+    async def signing_terms(self, owner: str) -> dict[str, Any]:
+        """Keyword arguments ``sign`` needs read from the chain for ``owner``."""
+        return {}
+
+    def asset_of(self, payment: P) -> str:
+        """The token the payment moves."""
+        return self.token
+
+    def more_reads(self, payment: P) -> Sequence[Awaitable[Any]]:
+        """Chain reads ``check_more`` needs, made together with the shared ones."""
+        return ()
+
+    async def check_more(self, payment: P, now: int, has_code: bool, *reads: Any) -> None:
+        """Path checks after the nonce's and before the balance's."""
+
+    @abstractmethod
+    def settle_call(self, payment: P) -> tuple[str, bytes, str]:
+        """(contract, calldata, action name) of the settling transaction."""
+
+    # --- payer side -------------------------------------------------------------------
+    def sign(
+        self,
+        signer: LocalAccount,
+        *,
+        to: str,
+        value: int,
+        valid_after: int,
+        valid_before: int,
+        nonce: bytes | None = None,
+        payer: str | None = None,
+        **terms: Any,
+    ) -> P:
+        """Sign a payment. ``payer`` is the account paying when it differs from the
+        signing key (an EIP-1271 wallet the key controls); a fresh random nonce unless
+        ``nonce`` is given; ``terms`` are the path's own (see its ``sign_transfer``)."""
+        members = dict(
+            from_=to_checksum_address(payer or signer.address),
+            to=to_checksum_address(to),
+            value=value,
+            valid_after=valid_after,
+            valid_before=valid_before,
+            nonce=nonce if nonce is not None else random_nonce(),
+        )
+        return self.sign_transfer(signer, members, **terms)
+
+    async def authorize(
+        self, signer: LocalAccount, req: Requirements, *, payer: str | None = None
+    ) -> P:
+        """Sign what ``req`` asks for, valid from now until ``maxTimeoutSeconds`` on."""
+        await self.check_network(req)
+        owner = to_checksum_address(payer or signer.address)
+        now, terms = await asyncio.gather(self.chain.now(), self.signing_terms(owner))
+        return self.sign(
+            signer,
+            to=req.pay_to,
+            value=req.amount,
+            valid_after=now - VALID_AFTER_SLACK_SECONDS,
+            valid_before=now + req.max_timeout_seconds,
+            payer=payer,
+            **terms,
+        )
+
+    # --- facilitator side ---------------------------------------------------------------
+    def payer_of(self, payment: P) -> str:
+        """The account the payment debits."""
+        return self.signed(payment)[0].from_
 
     async def check_network(self, req: Requirements) -> None:
         network = await self.chain.network()
         if req.network != network:
             raise NetworkMismatch(f"requirements are for {req.network}, this node is {network}")
 
-    @abstractmethod
     async def verify(self, payment: P, req: Requirements) -> Verified:
         """Check ``payment`` against ``req`` and the chain as settlement would."""
-
-    @abstractmethod
-    def settle_call(self, payment: P) -> tuple[str, bytes, str]:
-        """(contract, calldata, action name) of the settling transaction."""
+        t, signature = self.signed(payment)
+        await self.check_network(req)
+        check_terms(req, asset=self.asset_of(payment), to=t.to, value=t.value)
+        now, code_size, used, balance, *more = await asyncio.gather(
+            self.chain.now(),
+            self.chain.code_size(t.from_),
+            self.chain.read(self.nonce_contract, self.NONCE_STATE, t.from_, t.nonce),
+            self.balance_of(t.from_),
+            *self.more_reads(payment),
+        )
+        check_window(t.valid_after, t.valid_before, now, what=t.WHERE)
+        has_code = code_size > 0
+        await check_signature(
+            self.chain,
+            t.from_,
+            t.digest(self.transfer_domain),
+            signature,
+            signer_has_code=has_code,
+            what=self.SIGNED,
+        )
+        if used:
+            raise NonceAlreadyUsed(
+                f"{t.WHERE} nonce 0x{t.nonce.hex()} of {t.from_} "
+                f"was already {self.SPENT} or cancelled"
+            )
+        await self.check_more(payment, now, has_code, *more)
+        if balance < t.value:
+            raise InsufficientFunds(f"{t.from_} holds {balance}, {t.WHERE} moves {t.value}")
+        return Verified(payer=t.from_, checked_at=now)
 
     async def settle(
         self, payment: P, req: Requirements, relayer: Relayer, *, verify: bool = True
@@ -219,10 +329,6 @@ class PaymentPath(ABC, Generic[P]):
             block_number=int(receipt["blockNumber"]),
             gas_used=int(receipt["gasUsed"]),
         )
-
-    @abstractmethod
-    def payer_of(self, payment: P) -> str:
-        """The account the payment debits."""
 
     async def balance_of(self, account: str) -> int:
         return await self.chain.read(self.token, abi.BALANCE_OF, account)

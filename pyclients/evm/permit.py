@@ -21,7 +21,7 @@ permit from a forged one).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,141 +32,63 @@ from gridpay.settings import get_settings
 from pyclients.evm import abi
 from pyclients.evm.chain import EvmChain
 from pyclients.evm.domain import Eip712Domain
-from pyclients.evm.eip712 import (
-    VRS,
-    hash_struct,
-    recover,
-    recover_raw,
-    same_address,
-    sign_digest,
-    type_hash,
-    typed_digest,
-    word_address,
-    word_uint,
-)
+from pyclients.evm.eip712 import VRS, recover, recover_raw, same_address, sign_digest
 from pyclients.evm.errors import (
     AuthorizationExpired,
     InsufficientAllowance,
-    InsufficientFunds,
     InvalidPayload,
     InvalidSignature,
-    NonceAlreadyUsed,
     PermitNonceMismatch,
 )
-from pyclients.evm.payment import (
-    VALID_AFTER_SLACK_SECONDS,
-    PaymentPath,
-    Requirements,
-    Verified,
-    check_signature,
-    check_terms,
-    check_window,
-    parse_address,
+from pyclients.evm.message import (
+    ADDRESS,
+    SIGNATURE,
+    UINT256,
+    Message,
+    member,
     parse_bytes,
-    parse_uint,
-    random_nonce,
+    to_hex,
 )
+from pyclients.evm.payment import PaymentPath, Transfer, check_signature
 
-PERMIT_TYPEHASH = type_hash(
-    "Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
-)
-PAYMENT_INTENT_TYPEHASH = type_hash(
-    "PaymentIntent(address token,address from,address to,uint256 value,"
-    "uint256 validAfter,uint256 validBefore,bytes32 nonce)"
-)
 ASSET_TRANSFER_METHOD = "gridpay-permit"
 
 
 @dataclass(frozen=True)
-class PaymentIntent:
-    """What the payer signs on the PermitSettlement domain."""
-
-    token: str
-    from_: str
-    to: str
-    value: int
-    valid_after: int
-    valid_before: int
-    nonce: bytes
-
-    def struct_hash(self) -> bytes:
-        return hash_struct(
-            PAYMENT_INTENT_TYPEHASH,
-            word_address(self.token),
-            word_address(self.from_),
-            word_address(self.to),
-            word_uint(self.value),
-            word_uint(self.valid_after),
-            word_uint(self.valid_before),
-            self.nonce,
-        )
-
-    def as_tuple(self) -> tuple:
-        return (
-            self.token,
-            self.from_,
-            self.to,
-            self.value,
-            self.valid_after,
-            self.valid_before,
-            self.nonce,
-        )
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "token": self.token,
-            "from": self.from_,
-            "to": self.to,
-            "value": str(self.value),
-            "validAfter": str(self.valid_after),
-            "validBefore": str(self.valid_before),
-            "nonce": "0x" + self.nonce.hex(),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PaymentIntent:
-        try:
-            return cls(
-                token=parse_address(data["token"], "intent.token"),
-                from_=parse_address(data["from"], "intent.from"),
-                to=parse_address(data["to"], "intent.to"),
-                value=parse_uint(data["value"], "intent.value"),
-                valid_after=parse_uint(data["validAfter"], "intent.validAfter"),
-                valid_before=parse_uint(data["validBefore"], "intent.validBefore"),
-                nonce=parse_bytes(data["nonce"], "intent.nonce", 32),
-            )
-        except KeyError as exc:
-            raise InvalidPayload(f"intent lacks {exc.args[0]!r}") from None
+class _TokenMember(Message):
+    token: str = member("token", ADDRESS)
 
 
 @dataclass(frozen=True)
-class SignedPermit:
-    """The payer's EIP-2612 permit to the settlement contract."""
+class PaymentIntent(Transfer, _TokenMember, eip712="PaymentIntent", where="intent"):
+    """What the payer signs on the PermitSettlement domain. ``token`` comes first, as
+    in the Solidity struct: dataclass fields follow the reversed MRO, so
+    ``_TokenMember``'s field precedes ``Transfer``'s."""
 
-    value: int
-    deadline: int
-    nonce: int
-    signature: bytes
 
-    def to_json(self) -> dict[str, str]:
-        return {
-            "value": str(self.value),
-            "deadline": str(self.deadline),
-            "nonce": str(self.nonce),
-            "signature": "0x" + self.signature.hex(),
-        }
+@dataclass(frozen=True)
+class Permit(Message, eip712="Permit"):
+    """The EIP-2612 allowance the payer signs to the settlement contract."""
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> SignedPermit:
-        try:
-            return cls(
-                value=parse_uint(data["value"], "permit.value"),
-                deadline=parse_uint(data["deadline"], "permit.deadline"),
-                nonce=parse_uint(data["nonce"], "permit.nonce"),
-                signature=parse_bytes(data["signature"], "permit.signature", 65),
-            )
-        except KeyError as exc:
-            raise InvalidPayload(f"permit lacks {exc.args[0]!r}") from None
+    owner: str = member("owner", ADDRESS)
+    spender: str = member("spender", ADDRESS)
+    value: int = member("value", UINT256)
+    nonce: int = member("nonce", UINT256)
+    deadline: int = member("deadline", UINT256)
+
+
+PERMIT_TYPEHASH = Permit.typehash()
+PAYMENT_INTENT_TYPEHASH = PaymentIntent.typehash()
+
+
+@dataclass(frozen=True)
+class SignedPermit(Message, where="permit"):
+    """The payer's EIP-2612 permit to the settlement contract, as the payload carries it."""
+
+    value: int = member("value", UINT256)
+    deadline: int = member("deadline", UINT256)
+    nonce: int = member("nonce", UINT256)
+    signature: bytes = member("signature", SIGNATURE)
 
     def as_tuple(self) -> tuple:
         vrs = VRS.from_bytes(self.signature)
@@ -184,7 +106,7 @@ class SignedPermitPayment:
     def to_payload(self) -> dict[str, Any]:
         return {
             "intent": self.intent.to_json(),
-            "intentSignature": "0x" + self.intent_signature.hex(),
+            "intentSignature": to_hex(self.intent_signature),
             "permit": self.permit.to_json(),
         }
 
@@ -204,6 +126,10 @@ class SignedPermitPayment:
 
 class PermitPayment(PaymentPath[SignedPermitPayment]):
     """A permit token plus the PermitSettlement contract on one chain."""
+
+    NONCE_STATE = abi.INTENT_STATE
+    SPENT = "settled"
+    SIGNED = "payment intent"
 
     def __init__(
         self,
@@ -227,84 +153,57 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
         )
         return cls(chain, token, settlement, token_domain, settlement_domain)
 
+    def signed(self, payment: SignedPermitPayment) -> tuple[PaymentIntent, bytes]:
+        return payment.intent, payment.intent_signature
+
+    @property
+    def transfer_domain(self) -> Eip712Domain:
+        return self.settlement_domain
+
+    @property
+    def nonce_contract(self) -> str:
+        return self.settlement
+
+    def asset_of(self, payment: SignedPermitPayment) -> str:
+        return payment.intent.token
+
     # --- digests ------------------------------------------------------------------
     def intent_digest(self, intent: PaymentIntent) -> bytes:
-        return typed_digest(self.settlement_domain.separator, intent.struct_hash())
+        return intent.digest(self.settlement_domain)
 
     def permit_digest(self, owner: str, value: int, nonce: int, deadline: int) -> bytes:
-        struct = hash_struct(
-            PERMIT_TYPEHASH,
-            word_address(owner),
-            word_address(self.settlement),
-            word_uint(value),
-            word_uint(nonce),
-            word_uint(deadline),
-        )
-        return typed_digest(self.token_domain.separator, struct)
+        return Permit(owner, self.settlement, value, nonce, deadline).digest(self.token_domain)
 
     # --- payer side -----------------------------------------------------------------
-    def sign(
+    def sign_transfer(
         self,
         signer: LocalAccount,
+        members: dict[str, Any],
         *,
-        to: str,
-        value: int,
-        valid_after: int,
-        valid_before: int,
         permit_nonce: int,
-        nonce: bytes | None = None,
-        payer: str | None = None,
         permit_value: int | None = None,
         permit_deadline: int | None = None,
     ) -> SignedPermitPayment:
-        """Sign intent and permit. The permit allows exactly ``value`` until the
-        intent expires unless told otherwise; ``permit_nonce`` is the payer's
+        """Sign intent and permit. The permit allows exactly the intent's value until
+        the intent expires unless told otherwise; ``permit_nonce`` is the payer's
         current token nonce (``nonces(payer)``)."""
-        owner = to_checksum_address(payer or signer.address)
-        intent = PaymentIntent(
-            token=self.token,
-            from_=owner,
-            to=to_checksum_address(to),
-            value=value,
-            valid_after=valid_after,
-            valid_before=valid_before,
-            nonce=nonce if nonce is not None else random_nonce(),
-        )
-        p_value = value if permit_value is None else permit_value
-        p_deadline = valid_before if permit_deadline is None else permit_deadline
+        intent = PaymentIntent(token=self.token, **members)
+        p_value = intent.value if permit_value is None else permit_value
+        p_deadline = intent.valid_before if permit_deadline is None else permit_deadline
         permit = SignedPermit(
             value=p_value,
             deadline=p_deadline,
             nonce=permit_nonce,
             signature=sign_digest(
-                signer, self.permit_digest(owner, p_value, permit_nonce, p_deadline)
+                signer, self.permit_digest(intent.from_, p_value, permit_nonce, p_deadline)
             ),
         )
         return SignedPermitPayment(intent, sign_digest(signer, self.intent_digest(intent)), permit)
 
-    async def authorize(
-        self, signer: LocalAccount, req: Requirements, *, payer: str | None = None
-    ) -> SignedPermitPayment:
-        """Sign what ``req`` asks for, valid from now until ``maxTimeoutSeconds`` on."""
-        await self.check_network(req)
-        owner = to_checksum_address(payer or signer.address)
-        now, permit_nonce = await asyncio.gather(
-            self.chain.now(), self.chain.read(self.token, abi.NONCES, owner)
-        )
-        return self.sign(
-            signer,
-            to=req.pay_to,
-            value=req.amount,
-            valid_after=now - VALID_AFTER_SLACK_SECONDS,
-            valid_before=now + req.max_timeout_seconds,
-            permit_nonce=permit_nonce,
-            payer=payer,
-        )
+    async def signing_terms(self, owner: str) -> dict[str, Any]:
+        return {"permit_nonce": await self.chain.read(self.token, abi.NONCES, owner)}
 
     # --- facilitator side -----------------------------------------------------------
-    def payer_of(self, payment: SignedPermitPayment) -> str:
-        return payment.intent.from_
-
     def recover_signers(self, payment: SignedPermitPayment) -> tuple[str | None, str | None]:
         """ECDSA signers of (intent, permit) (pure; None where malformed)."""
         i, p = payment.intent, payment.permit
@@ -321,49 +220,21 @@ class PermitPayment(PaymentPath[SignedPermitPayment]):
             recover_raw(self.intent_digest(i), payment.intent_signature), i.from_
         ) and same_address(recover_raw(permit_digest, p.signature), i.from_)
 
-    async def verify(self, payment: SignedPermitPayment, req: Requirements) -> Verified:
-        i = payment.intent
-        await self.check_network(req)
-        check_terms(req, asset=i.token, to=i.to, value=i.value)
-        now, code_size, used, balance, allowance, token_nonce = await asyncio.gather(
-            self.chain.now(),
-            self.chain.code_size(i.from_),
-            self.chain.read(self.settlement, abi.INTENT_STATE, i.from_, i.nonce),
-            self.chain.read(self.token, abi.BALANCE_OF, i.from_),
-            self.chain.read(self.token, abi.ALLOWANCE, i.from_, self.settlement),
-            self.chain.read(self.token, abi.NONCES, i.from_),
+    def more_reads(self, payment: SignedPermitPayment) -> Sequence[Awaitable[Any]]:
+        payer = payment.intent.from_
+        return (
+            self.chain.read(self.token, abi.ALLOWANCE, payer, self.settlement),
+            self.chain.read(self.token, abi.NONCES, payer),
         )
-        check_window(i.valid_after, i.valid_before, now, what="intent")
-        has_code = code_size > 0
-        await check_signature(
-            self.chain,
-            i.from_,
-            self.intent_digest(i),
-            payment.intent_signature,
-            signer_has_code=has_code,
-            what="payment intent",
-        )
-        if used:
-            raise NonceAlreadyUsed(
-                f"intent nonce 0x{i.nonce.hex()} of {i.from_} " "was already settled or cancelled"
-            )
-        await self._check_allowance(payment, now, allowance, token_nonce, has_code)
-        if balance < i.value:
-            raise InsufficientFunds(f"{i.from_} holds {balance}, intent moves {i.value}")
-        return Verified(payer=i.from_, checked_at=now)
 
-    async def _check_allowance(
-        self,
-        payment: SignedPermitPayment,
-        now: int,
-        allowance: int,
-        token_nonce: int,
-        has_code: bool,
+    async def check_more(
+        self, payment: SignedPermitPayment, now: int, has_code: bool, *reads: Any
     ) -> None:
         """Mirror settle(): the permit is applied when it can be (which *sets* the
         allowance to its value), ignored when it cannot; then the allowance must
         cover the value. A permit someone already submitted (front-run) has its
         nonce spent and left the allowance behind, so it still pays."""
+        allowance, token_nonce = reads
         i, p = payment.intent, payment.permit
         margin = get_settings().evm_validity_margin_seconds
         permit_error: Exception | None = None
