@@ -60,23 +60,19 @@ class World:
 
 def _deploy_world() -> tuple[World, int]:
     chain = Chain.start(CHAIN_ID)
-    minter, payer, payee, relayer, mallory, wallet_owner = chain.accounts[:6]
+    roles = chain.accounts[:6]  # in World's order: minter, payer, payee, relayer, mallory, owner
+    minter, wallet_owner = roles[0], roles[5]
     tokens = {name: chain.deploy(name, sender=minter) for name in TOKENS}
     world = World(
-        chain=chain,
-        tokens=tokens,
-        settlement=chain.deploy("PermitSettlement", sender=minter),
-        wallet=chain.deploy("SmartWallet", wallet_owner.address, sender=minter),
-        minter=minter,
-        payer=payer,
-        payee=payee,
-        relayer=relayer,
-        mallory=mallory,
-        wallet_owner=wallet_owner,
+        chain,
+        tokens,
+        chain.deploy("PermitSettlement", sender=minter),
+        chain.deploy("SmartWallet", wallet_owner.address, sender=minter),
+        *roles,
     )
     for name, token in tokens.items():
         chain.send(token.functions.initialize(minter.address), minter)
-        for holder in (payer.address, world.wallet.address):
+        for holder in (world.payer.address, world.wallet.address):
             chain.send(token.functions.mint(holder, world.units(name, FUNDING)), minter)
     return world, chain.tester.take_snapshot()
 

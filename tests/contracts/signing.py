@@ -1,63 +1,50 @@
-"""EIP-712 messages for gridpay's contracts, built here from the standards (not from
-pyclients), so the contracts are tested against an independent encoding."""
+"""EIP-712 messages for gridpay's contracts, independent of pyclients: the types are
+the standards' own strings (EIP-3009, EIP-2612, PermitSettlement's PaymentIntent), and
+every digest and signature comes from eth-account's generic encoder over a full
+typed-data message, so the contracts (and pyclients, in tests/evm) are checked against
+an encoding that shares no code with them."""
 
 from __future__ import annotations
 
+import keyword
 import os
-from dataclasses import dataclass
-from typing import Any
+import re
+from dataclasses import astuple, dataclass, make_dataclass
+from typing import Any, ClassVar
 
 from eth_account import Account
+from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 
-AUTHORIZATION_FIELDS = [
-    {"name": "from", "type": "address"},
-    {"name": "to", "type": "address"},
-    {"name": "value", "type": "uint256"},
-    {"name": "validAfter", "type": "uint256"},
-    {"name": "validBefore", "type": "uint256"},
-    {"name": "nonce", "type": "bytes32"},
-]
+_AUTHORIZATION = (
+    "(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)"
+)
+#: primary type -> its members, as the standard writes them (`encodeType` = name + members).
+MEMBERS = {
+    "EIP712Domain": "(string name,string version,uint256 chainId,address verifyingContract)",
+    "TransferWithAuthorization": _AUTHORIZATION,
+    "ReceiveWithAuthorization": _AUTHORIZATION,
+    "CancelAuthorization": "(address authorizer,bytes32 nonce)",
+    "Permit": "(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)",
+    "PaymentIntent": "(address token" + _AUTHORIZATION.replace("(", ",", 1),
+}
+#: The types as eth-account takes them: primary type -> [{"name", "type"}, ...].
 TYPES = {
-    "TransferWithAuthorization": AUTHORIZATION_FIELDS,
-    "ReceiveWithAuthorization": AUTHORIZATION_FIELDS,
-    "CancelAuthorization": [
-        {"name": "authorizer", "type": "address"},
-        {"name": "nonce", "type": "bytes32"},
-    ],
-    "Permit": [
-        {"name": "owner", "type": "address"},
-        {"name": "spender", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ],
-    "PaymentIntent": [
-        {"name": "token", "type": "address"},
-        {"name": "from", "type": "address"},
-        {"name": "to", "type": "address"},
-        {"name": "value", "type": "uint256"},
-        {"name": "validAfter", "type": "uint256"},
-        {"name": "validBefore", "type": "uint256"},
-        {"name": "nonce", "type": "bytes32"},
-    ],
+    primary: [dict(zip(("type", "name"), m.split(" "))) for m in members[1:-1].split(",")]
+    for primary, members in MEMBERS.items()
 }
 
 
-@dataclass(frozen=True)
-class Domain:
-    name: str
-    version: str
-    chain_id: int
-    verifying_contract: str
+def encode_type(primary: str) -> str:
+    """EIP-712 `encodeType` of `primary`, e.g. `CancelAuthorization(address authorizer,...)`."""
+    return primary + MEMBERS[primary]
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "version": self.version,
-            "chainId": self.chain_id,
-            "verifyingContract": self.verifying_contract,
-        }
+
+def _attribute(member: str) -> str:
+    """A member's Python name: validAfter -> valid_after, from -> from_."""
+    name = re.sub(r"(?<!^)([A-Z])", r"_\1", member).lower()
+    return name + "_" if keyword.iskeyword(name) else name
 
 
 @dataclass(frozen=True)
@@ -76,90 +63,73 @@ class Signature:
         return self.v, self.r, self.s
 
 
-def sign(
-    key: LocalAccount, domain: Domain, primary_type: str, message: dict[str, Any]
-) -> Signature:
-    signed = Account.sign_typed_data(
-        key.key, domain.as_dict(), {primary_type: TYPES[primary_type]}, message
+class Struct:
+    """Base of the dataclasses made by `struct_type`: one field per member, in order."""
+
+    PRIMARY_TYPE: ClassVar[str]
+
+    @property
+    def args(self) -> tuple[Any, ...]:
+        """The members in order: the contract's arguments (or ABI tuple)."""
+        return astuple(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The members by their EIP-712 names."""
+        return {m["name"]: v for m, v in zip(TYPES[self.PRIMARY_TYPE], self.args)}
+
+    def typed_data(self, domain: Domain, primary_type: str | None = None) -> dict[str, Any]:
+        """The full EIP-712 message; `primary_type` signs the same members as another type
+        (a TransferWithAuthorization's as a ReceiveWithAuthorization)."""
+        primary = primary_type or self.PRIMARY_TYPE
+        return {
+            "types": {"EIP712Domain": TYPES["EIP712Domain"], primary: TYPES[primary]},
+            "primaryType": primary,
+            "domain": domain.as_dict(),
+            "message": self.as_dict(),
+        }
+
+    def digest(self, domain: Domain, primary_type: str | None = None) -> bytes:
+        signable = encode_typed_data(full_message=self.typed_data(domain, primary_type))
+        return keccak(b"\x19" + signable.version + signable.header + signable.body)
+
+    def sign(
+        self, key: LocalAccount, domain: Domain, primary_type: str | None = None
+    ) -> Signature:
+        signed = Account.sign_typed_data(
+            key.key, full_message=self.typed_data(domain, primary_type)
+        )
+        return Signature(signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+
+    @classmethod
+    def like(cls, other: Any) -> Any:
+        """The struct with the members of `other`, any object with the same attribute names."""
+        return cls(*(getattr(other, _attribute(m["name"])) for m in TYPES[cls.PRIMARY_TYPE]))
+
+
+def struct_type(primary: str) -> Any:
+    """A frozen dataclass for the EIP-712 type `primary` (fields named by `_attribute`)."""
+    fields = [(_attribute(m["name"]), Any) for m in TYPES[primary]]
+    return make_dataclass(
+        primary, fields, bases=(Struct,), frozen=True, namespace={"PRIMARY_TYPE": primary}
     )
-    return Signature(signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+
+
+Domain = struct_type("EIP712Domain")  # name, version, chain_id, verifying_contract
+#: An EIP-3009 authorization (signs as TransferWithAuthorization unless told otherwise).
+Authorization = struct_type("TransferWithAuthorization")
+CancelAuthorization = struct_type("CancelAuthorization")
+Permit = struct_type("Permit")
+Intent = struct_type("PaymentIntent")  # PermitSettlement's
 
 
 def random_nonce() -> bytes:
     return os.urandom(32)
 
 
-@dataclass(frozen=True)
-class Authorization:
-    """An EIP-3009 authorization's fields, in the contract's argument order."""
-
-    from_: str
-    to: str
-    value: int
-    valid_after: int
-    valid_before: int
-    nonce: bytes
-
-    @property
-    def args(self) -> tuple[Any, ...]:
-        return (self.from_, self.to, self.value, self.valid_after, self.valid_before, self.nonce)
-
-    def message(self) -> dict[str, Any]:
-        return dict(zip(["from", "to", "value", "validAfter", "validBefore", "nonce"], self.args))
-
-    def sign(
-        self, key: LocalAccount, domain: Domain, primary_type: str = "TransferWithAuthorization"
-    ) -> Signature:
-        return sign(key, domain, primary_type, self.message())
-
-
-@dataclass(frozen=True)
-class Intent:
-    """A PermitSettlement PaymentIntent, in the struct's field order."""
-
-    token: str
-    from_: str
-    to: str
-    value: int
-    valid_after: int
-    valid_before: int
-    nonce: bytes
-
-    @property
-    def tuple(self) -> tuple[Any, ...]:
-        return (
-            self.token,
-            self.from_,
-            self.to,
-            self.value,
-            self.valid_after,
-            self.valid_before,
-            self.nonce,
-        )
-
-    def sign(self, key: LocalAccount, domain: Domain) -> Signature:
-        names = ["token", "from", "to", "value", "validAfter", "validBefore", "nonce"]
-        return sign(key, domain, "PaymentIntent", dict(zip(names, self.tuple)))
-
-
-def sign_permit(
-    key: LocalAccount,
-    domain: Domain,
-    owner: str,
-    spender: str,
-    value: int,
-    nonce: int,
-    deadline: int,
-) -> Signature:
-    message = {
-        "owner": owner,
-        "spender": spender,
-        "value": value,
-        "nonce": nonce,
-        "deadline": deadline,
-    }
-    return sign(key, domain, "Permit", message)
+def sign_permit(key: LocalAccount, domain: Domain, *members: Any) -> Signature:
+    """`members`: owner, spender, value, nonce, deadline."""
+    return Permit(*members).sign(key, domain)
 
 
 def sign_cancel(key: LocalAccount, domain: Domain, authorizer: str, nonce: bytes) -> Signature:
-    return sign(key, domain, "CancelAuthorization", {"authorizer": authorizer, "nonce": nonce})
+    return CancelAuthorization(authorizer, nonce).sign(key, domain)

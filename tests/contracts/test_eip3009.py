@@ -3,6 +3,8 @@ way a bad authorization must fail (with its own error, moving nothing)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.contracts.chain import reverts
@@ -236,14 +238,7 @@ def test_wrong_recipient(world: World) -> None:
     """A relayer who swaps the payee for itself invalidates the signature."""
     signed = authorization(world)
     signature = signed.sign(world.payer, world.token_domain("FiatTokenUSDC"))
-    redirected = Authorization(
-        signed.from_,
-        world.mallory.address,
-        signed.value,
-        signed.valid_after,
-        signed.valid_before,
-        signed.nonce,
-    )
+    redirected = replace(signed, to=world.mallory.address)
 
     assert_refused(world, redirected, signature, ("InvalidSignature", ()))
 
@@ -251,14 +246,7 @@ def test_wrong_recipient(world: World) -> None:
 def test_wrong_value(world: World) -> None:
     signed = authorization(world)
     signature = signed.sign(world.payer, world.token_domain("FiatTokenUSDC"))
-    inflated = Authorization(
-        signed.from_,
-        signed.to,
-        signed.value * 100,
-        signed.valid_after,
-        signed.valid_before,
-        signed.nonce,
-    )
+    inflated = replace(signed, value=signed.value * 100)
 
     assert_refused(world, inflated, signature, ("InvalidSignature", ()))
 

@@ -10,7 +10,13 @@ from eth_utils import keccak
 
 from tests.contracts.chain import reverts
 from tests.contracts.conftest import CHAIN_ID, TOKENS, World
-from tests.contracts.signing import Authorization, Domain, random_nonce, sign_permit
+from tests.contracts.signing import (
+    Authorization,
+    Domain,
+    encode_type,
+    random_nonce,
+    sign_permit,
+)
 from tests.contracts.test_eip3009 import TRANSFER_VRS
 from toolchain.solc import load_artifact
 
@@ -132,22 +138,15 @@ def test_token_works_at_its_mainnet_address(
 
 def test_typehashes_match_fiattoken_v2(world: World) -> None:
     """Clients written for Circle's USDC hash these exact type strings."""
-    usdc = world.usdc.functions
-    assert usdc.TRANSFER_WITH_AUTHORIZATION_TYPEHASH().call() == keccak(
-        text="TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,"
-        "uint256 validBefore,bytes32 nonce)"
-    )
-    assert usdc.RECEIVE_WITH_AUTHORIZATION_TYPEHASH().call() == keccak(
-        text="ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,"
-        "uint256 validBefore,bytes32 nonce)"
-    )
-    assert usdc.CANCEL_AUTHORIZATION_TYPEHASH().call() == keccak(
-        text="CancelAuthorization(address authorizer,bytes32 nonce)"
-    )
-    assert usdc.PERMIT_TYPEHASH().call() == keccak(
-        text="Permit(address owner,address spender,uint256 value,uint256 nonce,uint256 deadline)"
-    )
+    for constant, primary in [
+        ("TRANSFER_WITH_AUTHORIZATION_TYPEHASH", "TransferWithAuthorization"),
+        ("RECEIVE_WITH_AUTHORIZATION_TYPEHASH", "ReceiveWithAuthorization"),
+        ("CANCEL_AUTHORIZATION_TYPEHASH", "CancelAuthorization"),
+        ("PERMIT_TYPEHASH", "Permit"),
+    ]:
+        assert getattr(world.usdc.functions, constant)().call() == keccak(
+            text=encode_type(primary)
+        ), constant
     assert world.settlement.functions.PAYMENT_INTENT_TYPEHASH().call() == keccak(
-        text="PaymentIntent(address token,address from,address to,uint256 value,uint256 validAfter,"
-        "uint256 validBefore,bytes32 nonce)"
+        text=encode_type("PaymentIntent")
     )

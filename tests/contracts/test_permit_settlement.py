@@ -71,11 +71,20 @@ class Payment:
     def settle_call(self, intent: Intent | None = None):
         intent = intent or self.intent
         return self.world.settlement.functions.settle(
-            intent.tuple, self.intent_signature, self.permit_data
+            intent.args, self.intent_signature, self.permit_data
         )
 
     def settle(self, intent: Intent | None = None, sender=None):
         return self.world.chain.send(self.settle_call(intent), sender or self.world.relayer)
+
+    def front_run_permit(self, sender) -> None:
+        """`sender` copies the permit out of the payment and submits it on its own."""
+        permit = self.token.get_function_by_signature(
+            "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)"
+        )
+        self.world.chain.send(
+            permit(self.intent.from_, self.world.settlement.address, *self.permit_data), sender
+        )
 
 
 def holders(world: World, payment: Payment) -> tuple[str, ...]:
@@ -97,6 +106,17 @@ def assert_refused(
     checked = intent or payment.intent
     if expected[0] != "IntentUsed":
         assert not world.settlement.functions.intentState(checked.from_, checked.nonce).call()
+
+
+def assert_settles(world: World, payment: Payment) -> None:
+    """Settling moves exactly the intent's value from the payer to the payee."""
+    parties = (payment.intent.from_, world.payee.address)
+    before = world.balances(payment.token, *parties)
+
+    payment.settle()
+
+    value = payment.intent.value
+    assert world.balances(payment.token, *parties) == [before[0] - value, before[1] + value]
 
 
 @pytest.mark.parametrize("token", PERMIT_TOKENS)
@@ -133,14 +153,7 @@ def test_settle_moves_exactly_the_intent_to_the_payee(world: World, token: str) 
 
 def test_settlement_pulls_only_the_intent_value_from_a_larger_permit(world: World) -> None:
     payment = Payment(world, "MegaUSD", value=1_000_000, permit_value=5_000_000)
-    before = world.balances(payment.token, world.payer.address, world.payee.address)
-
-    payment.settle()
-
-    assert world.balances(payment.token, world.payer.address, world.payee.address) == [
-        before[0] - 1_000_000,
-        before[1] + 1_000_000,
-    ]
+    assert_settles(world, payment)
 
 
 @pytest.mark.parametrize("token", PERMIT_TOKENS)
@@ -148,43 +161,14 @@ def test_front_run_permit_does_not_block_the_payment(world: World, token: str) -
     """Someone copies the permit out of the payment and submits it first: the permit call
     inside settle then fails (nonce spent), but the allowance is there and it pays."""
     payment = Payment(world, token)
-    world.chain.send(
-        payment.token.get_function_by_signature(
-            "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)"
-        )(
-            payment.intent.from_,
-            world.settlement.address,
-            payment.permit_value,
-            payment.deadline,
-            *payment.permit.vrs,
-        ),
-        world.mallory,
-    )
-    before = world.balances(payment.token, world.payer.address, world.payee.address)
-
-    payment.settle()
-
-    assert world.balances(payment.token, world.payer.address, world.payee.address) == [
-        before[0] - payment.intent.value,
-        before[1] + payment.intent.value,
-    ]
+    payment.front_run_permit(world.mallory)
+    assert_settles(world, payment)
 
 
 def test_a_front_run_permit_alone_moves_nothing(world: World) -> None:
     """The permit's spender is the settlement contract: holding it lets nobody else pull."""
     payment = Payment(world, "USD1")
-    world.chain.send(
-        payment.token.get_function_by_signature(
-            "permit(address,address,uint256,uint256,uint8,bytes32,bytes32)"
-        )(
-            payment.intent.from_,
-            world.settlement.address,
-            payment.permit_value,
-            payment.deadline,
-            *payment.permit.vrs,
-        ),
-        world.mallory,
-    )
+    payment.front_run_permit(world.mallory)
 
     assert reverts(
         lambda: world.chain.send(
@@ -300,14 +284,7 @@ def test_insufficient_balance(world: World) -> None:
 
 def test_smart_wallet_payer(world: World) -> None:
     payment = Payment(world, "USD1", payer=world.wallet_owner, from_=world.wallet.address)
-    before = world.balances(payment.token, world.wallet.address, world.payee.address)
-
-    payment.settle()
-
-    assert world.balances(payment.token, world.wallet.address, world.payee.address) == [
-        before[0] - payment.intent.value,
-        before[1] + payment.intent.value,
-    ]
+    assert_settles(world, payment)
 
 
 def test_smart_wallet_refuses_a_stranger_intent(world: World) -> None:
@@ -340,17 +317,6 @@ def test_smart_wallet_cancels_through_execute(world: World) -> None:
 
 def test_hash_intent_matches_the_signed_digest(world: World) -> None:
     """`hashIntent` (what clients may use to check their encoding) equals EIP-712."""
-    from eth_account.messages import encode_typed_data
-    from eth_utils import keccak
-
-    from tests.contracts.signing import TYPES
-
     payment = Payment(world, "MegaUSD")
-    names = ["token", "from", "to", "value", "validAfter", "validBefore", "nonce"]
-    signable = encode_typed_data(
-        world.settlement_domain().as_dict(),
-        {"PaymentIntent": TYPES["PaymentIntent"]},
-        dict(zip(names, payment.intent.tuple)),
-    )
-    expected = keccak(b"\x19" + signable.version + signable.header + signable.body)
-    assert world.settlement.functions.hashIntent(payment.intent.tuple).call() == expected
+    expected = payment.intent.digest(world.settlement_domain())
+    assert world.settlement.functions.hashIntent(payment.intent.args).call() == expected

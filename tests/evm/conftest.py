@@ -81,6 +81,10 @@ async def rpc(chain: EvmChain, method: str, *params: Any) -> Any:
     return response["result"]
 
 
+def _dev_account(index: int) -> property:
+    return property(lambda env: env.dep.dev_account(index))
+
+
 @dataclass
 class Env:
     """One network on one backend, with the path client and named accounts."""
@@ -92,21 +96,11 @@ class Env:
     path: PaymentPath
     relayer: Relayer
 
-    @property
-    def minter(self) -> LocalAccount:
-        return self.dep.dev_account(0)
-
-    @property
-    def payer(self) -> LocalAccount:
-        return self.dep.dev_account(1)
-
-    @property
-    def payee(self) -> LocalAccount:
-        return self.dep.dev_account(2)
-
-    @property
-    def stranger(self) -> LocalAccount:
-        return self.dep.dev_account(3)
+    # The deployment's funded dev accounts, by role.
+    minter = _dev_account(0)
+    payer = _dev_account(1)
+    payee = _dev_account(2)
+    stranger = _dev_account(3)
 
     @property
     def is_permit(self) -> bool:

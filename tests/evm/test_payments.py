@@ -303,30 +303,23 @@ async def test_permit_for_less_than_the_value(permit_env: Env) -> None:
     await assert_refused(env, payment, env.req(), InsufficientAllowance, "InsufficientAllowance")
 
 
-async def test_permit_signed_for_a_stale_nonce(permit_env: Env) -> None:
+@pytest.mark.parametrize(
+    ("defect", "error"),
+    [("stale_nonce", PermitNonceMismatch), ("expired", AuthorizationExpired)],
+)
+async def test_permit_that_cannot_apply(
+    permit_env: Env, defect: str, error: type[EvmPaymentError]
+) -> None:
+    """A permit signed for a stale token nonce, or past its deadline: settle skips it,
+    and without an allowance the payment is refused."""
     env = permit_env
-    current = await env.chain.read(env.token, abi.NONCES, env.payer.address)
-    payment = await env.sign(permit_nonce=current + 1)
+    if defect == "stale_nonce":
+        current = await env.chain.read(env.token, abi.NONCES, env.payer.address)
+        payment = await env.sign(permit_nonce=current + 1)
+    else:
+        payment = await env.sign(permit_deadline=await env.chain.now() - 10)
     await assert_refused(
-        env,
-        payment,
-        env.req(),
-        PermitNonceMismatch,
-        "InsufficientAllowance",
-        onchain_type=InsufficientAllowance,
-    )
-
-
-async def test_expired_permit(permit_env: Env) -> None:
-    env = permit_env
-    payment = await env.sign(permit_deadline=await env.chain.now() - 10)
-    await assert_refused(
-        env,
-        payment,
-        env.req(),
-        AuthorizationExpired,
-        "InsufficientAllowance",
-        onchain_type=InsufficientAllowance,
+        env, payment, env.req(), error, "InsufficientAllowance", onchain_type=InsufficientAllowance
     )
 
 
