@@ -17,6 +17,7 @@ from gridpay import ROOT
 from localnet import read_endpoints, update_endpoints
 from localnet.anvil import AnvilError, LocalEvm, free_port, start_anvil
 from localnet.deploy_evm import DEV_MINT_TOKENS, NETWORKS
+from localnet.processes import alive, cmdline
 from pyclients.evm import abi
 from pyclients.evm.chain import EvmChain
 
@@ -35,29 +36,16 @@ def gridpay(state_dir: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def anvils_on_port(port: int) -> list[int]:
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                cmd = (proc / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
-            if (
-                any(b"anvil" in c for c in cmd[:1])
-                and str(port).encode() in cmd
-                and alive(int(proc.name))
-            ):
-                pids.append(int(proc.name))
-    return pids
+    """Live processes whose program is anvil and whose arguments name ``port``."""
+    pids = [int(proc.name) for proc in Path("/proc").iterdir() if proc.name.isdigit()]
+    return [
+        pid
+        for pid in pids
+        if b"anvil" in (args := cmdline(pid).split(b"\0"))[0]
+        and str(port).encode() in args
+        and alive(pid)
+    ]
 
 
 async def test_up_detach_then_down(tmp_path: Path) -> None:
