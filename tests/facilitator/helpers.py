@@ -1,46 +1,18 @@
-"""Test helpers: the payer side of gridpay's permit path as an x402 scheme
-client (so the x402 package's own client framework pays with it), balances."""
+"""Test helpers: balances, an RPC that fails on demand, signed payloads and
+request bodies."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
-from eth_account.signers.local import LocalAccount
-from x402.schemas import PaymentRequirements
 
 from facilitator.service import Facilitator
 
 from pyclients.evm import abi
 from pyclients.evm.chain import EvmChain
 from pyclients.evm.eip3009 import Eip3009
-from pyclients.evm.payment import Requirements
 from pyclients.evm.permit import PermitPayment
-
-
-class GridpayPermitScheme:
-    """x402 ``SchemeNetworkClient`` for ``extra.assetTransferMethod =
-    "gridpay-permit"``: signs through ``pyclients.evm.permit``. The x402 client
-    calls it synchronously, so use it with ``x402ClientSync`` off the loop."""
-
-    scheme = "exact"
-
-    def __init__(self, signer: LocalAccount, rpc_url: str) -> None:
-        self.signer = signer
-        self.rpc_url = rpc_url
-
-    def create_payment_payload(self, requirements: PaymentRequirements) -> dict[str, Any]:
-        return asyncio.run(self._sign(requirements))
-
-    async def _sign(self, requirements: PaymentRequirements) -> dict[str, Any]:
-        chain = EvmChain.connect(self.rpc_url)
-        try:
-            path = await PermitPayment.at(chain, requirements.asset,
-                                          requirements.extra["settlementContract"])
-            signed = await path.authorize(self.signer, Requirements.from_x402(requirements))
-            return signed.to_payload()
-        finally:
-            await chain.close()
 
 
 async def balances(chain: EvmChain, token: str, *who: str) -> list[int]:
@@ -138,7 +110,6 @@ async def signed(world: Any, name: str, *, signer: Any = None, payer: str | None
         kwargs["permit_nonce"] = await chain.read(dep.token.address, abi.NONCES,
                                                   payer or signer.address)
     return path.sign(signer, **kwargs).to_payload()
-
 
 
 async def rpc(chain: EvmChain, method: str, *params: Any) -> Any:

@@ -24,8 +24,9 @@ from pyclients.evm import abi
 from pyclients.evm.eip3009 import Eip3009
 from pyclients.evm.permit import PermitPayment
 from pyclients.evm.relayer import Relayer
+from pyclients.evm.x402_client import GridpayExactEvmScheme
 from tests.facilitator.conftest import EvmWorld, serve
-from tests.facilitator.helpers import GridpayPermitScheme, balances, body, requirements, signed
+from tests.facilitator.helpers import balances, body, requirements, signed
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -46,7 +47,7 @@ async def test_permit_path_pays_through_x402_client_framework(
     reqs = PaymentRequirements.model_validate(requirements(service, evm_world, name))
     assert reqs.extra["assetTransferMethod"] == "gridpay-permit"
     # the local USDm/USD1 are not the x402 SDK's default assets: allow them explicitly
-    client = (x402ClientSync().register(dep.network, GridpayPermitScheme(payer, dep.rpc_url))
+    client = (x402ClientSync().register(dep.network, GridpayExactEvmScheme(payer, dep.rpc_url))
               .set_spend_controls({"allowed_assets": True}))
     payload = await asyncio.to_thread(client.create_payment_payload,
                                       PaymentRequired(accepts=[reqs]))

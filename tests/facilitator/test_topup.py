@@ -24,8 +24,9 @@ from x402.mechanisms.svm.signers import KeypairSigner
 from facilitator.service import Facilitator, Keys
 from localnet.solana_chain import USDC_MINT, associated_token_address, wallet
 from localnet.solana_rpc import SolanaLocalnet
+from pyclients.evm.x402_client import GridpayExactEvmScheme
 from tests.facilitator.conftest import EvmWorld, serve
-from tests.facilitator.helpers import GridpayPermitScheme, balances
+from tests.facilitator.helpers import balances
 from tests.facilitator.test_svm import solana_network
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -110,7 +111,7 @@ async def test_permit_client_buys_credits_on_bsc(evm_shop: Any, evm_world: EvmWo
     dep, chain = evm_world.deployments["bsc"], evm_world.chains["bsc"]
     payer, treasury = evm_world.account("bsc", 6), dep.accounts[-2].address
     before = await balances(chain, dep.token.address, treasury)
-    client = (x402ClientSync().register(dep.network, GridpayPermitScheme(payer, dep.rpc_url))
+    client = (x402ClientSync().register(dep.network, GridpayExactEvmScheme(payer, dep.rpc_url))
               .set_spend_controls(SPEND))
 
     def buy() -> Any:

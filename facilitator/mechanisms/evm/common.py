@@ -37,7 +37,7 @@ from facilitator.mechanisms.base import (
     StillPending,
     Verified,
 )
-from facilitator.mechanisms.evm.rpc import FastChain, RpcError
+from pyclients.evm.batched import FastChain, RpcError
 from pyclients.evm.chain import EvmChain
 from pyclients.evm.errors import (
     NONCE_ALREADY_USED,

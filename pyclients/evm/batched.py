@@ -1,14 +1,13 @@
-"""The verify path's chain reads, made cheap.
+"""Chain reads made cheap, for code that reads a lot concurrently (a
+facilitator verifying many payments at once).
 
-``pyclients.evm.chain.EvmChain`` reads through web3, whose per-call request
-formatting costs milliseconds of CPU; a facilitator verifying many payments
-at once spends most of its time there. ``FastChain`` is the same EvmChain
-(the relayer still sends through web3) with the reads that verification
-makes — ``eth_call``, code, the chain clock — sent as plain JSON-RPC, the
-calls made in one event-loop tick coalesced into one batch request, and the
-two slow-changing facts cached briefly: the latest block's time (the clock
-check has a safety margin of several seconds anyway) and whether an address
-holds code.
+``EvmChain`` reads through web3, whose per-call request formatting costs
+milliseconds of CPU. ``FastChain`` is the same EvmChain (transactions still
+go through web3) with its reads — ``eth_call``, code, the chain clock — sent
+as plain JSON-RPC, the calls made in one event-loop tick coalesced into one
+batch request (``BatchingRpc``), and two slow-changing facts cached briefly:
+the latest block's time (callers checking time windows keep a margin of
+seconds anyway) and whether an address holds code.
 """
 
 from __future__ import annotations
@@ -21,12 +20,11 @@ from typing import Any
 
 import aiohttp
 from eth_utils import to_checksum_address
-from web3 import AsyncWeb3
 from web3.providers import AsyncHTTPProvider
 
 from pyclients.evm import abi
 from pyclients.evm.abi import Reverted
-from pyclients.evm.chain import EvmChain
+from pyclients.evm.chain import EvmChain, lean_web3
 from pyclients.evm.errors import EvmPaymentError, from_revert
 
 #: Largest batch sent in one HTTP request.
@@ -37,6 +35,8 @@ CODE_TTL = 5.0
 
 
 class RpcError(Exception):
+    """The node answered a call with a JSON-RPC error."""
+
     def __init__(self, error: dict[str, Any]) -> None:
         super().__init__(f"JSON-RPC error {error.get('code')}: {error.get('message')}")
         self.code = error.get("code")
@@ -119,7 +119,7 @@ class FastChain(EvmChain):
     """An ``EvmChain`` whose reads go through ``BatchingRpc``."""
 
     def __init__(self, rpc_url: str, *, timeout: float = 30.0) -> None:
-        super().__init__(AsyncWeb3(AsyncHTTPProvider(rpc_url,
+        super().__init__(lean_web3(AsyncHTTPProvider(rpc_url,
                                                      request_kwargs={"timeout": timeout})))
         self.rpc = BatchingRpc(rpc_url, timeout=timeout)
         self._clock: tuple[float, int] | None = None
