@@ -98,7 +98,27 @@ def failure_from_error(err: Any, logs: Sequence[str]) -> TransactionFailed:
     )
 
 
-class LiteSvmTransport:
+class _SigningTransport:
+    """What both transports share: sign with a fresh blockhash, then submit."""
+
+    async def send(
+        self,
+        instructions: Sequence[Instruction],
+        signers: Sequence[Keypair],
+        *,
+        payer: Keypair | None = None,
+    ) -> TxResult:
+        return await self._submit(_signed(instructions, signers, payer, await self._blockhash()))
+
+    async def _blockhash(self) -> Hash:
+        raise NotImplementedError
+
+    async def _submit(self, tx: Transaction) -> TxResult:
+        """Sends a signed transaction and waits until it lands."""
+        raise NotImplementedError
+
+
+class LiteSvmTransport(_SigningTransport):
     """Runs transactions in an in-process ``solders.litesvm.LiteSVM``.
 
     Each send gets a fresh blockhash, so identical transactions (a retried
@@ -113,15 +133,11 @@ class LiteSvmTransport:
             return None
         return account
 
-    async def send(
-        self,
-        instructions: Sequence[Instruction],
-        signers: Sequence[Keypair],
-        *,
-        payer: Keypair | None = None,
-    ) -> TxResult:
+    async def _blockhash(self) -> Hash:
         self.svm.expire_blockhash()
-        tx = _signed(instructions, signers, payer, self.svm.latest_blockhash())
+        return self.svm.latest_blockhash()
+
+    async def _submit(self, tx: Transaction) -> TxResult:
         result = self.svm.send_transaction(tx)
         # solders 0.27 exposes metadata fields as methods.
         if isinstance(result, FailedTransactionMetadata):
@@ -135,7 +151,7 @@ class LiteSvmTransport:
         return self.svm.minimum_balance_for_rent_exemption(data_len)
 
 
-class RpcTransport:
+class RpcTransport(_SigningTransport):
     """Talks to any Solana JSON-RPC endpoint through solana-py's AsyncClient.
 
     Preflight simulation is on, so a refused instruction fails fast with its
@@ -163,18 +179,13 @@ class RpcTransport:
         resp = await self.client.get_account_info(address)
         return resp.value
 
-    async def send(
-        self,
-        instructions: Sequence[Instruction],
-        signers: Sequence[Keypair],
-        *,
-        payer: Keypair | None = None,
-    ) -> TxResult:
+    async def _blockhash(self) -> Hash:
+        return (await self.client.get_latest_blockhash()).value.blockhash
+
+    async def _submit(self, tx: Transaction) -> TxResult:
         from solana.rpc.core import RPCException
         from solana.rpc.types import TxOpts
 
-        blockhash = (await self.client.get_latest_blockhash()).value.blockhash
-        tx = _signed(instructions, signers, payer, blockhash)
         try:
             resp = await self.client.send_raw_transaction(
                 bytes(tx), opts=TxOpts(skip_confirmation=True, preflight_commitment=self._commitment)
