@@ -14,12 +14,8 @@ raises :class:`AnvilError` with anvil's own message.
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import json
-import os
 import platform
-import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -32,12 +28,12 @@ from pathlib import Path
 from gridpay.settings import get_settings
 from localnet import read_endpoints, update_endpoints
 from localnet.deploy_evm import NETWORKS, ChainDeployment, deploy_network, dev_accounts
+from localnet.processes import alive, cmdline, free_port, port_in_use, read_pid, spawn, stop_group, tail
 from pyclients.evm.chain import EvmChain
 
 DEFAULT_NETWORKS = ("base", "megaeth", "bsc")
 #: ether per development account
 DEV_BALANCE_ETH = 10_000
-_PR_SET_PDEATHSIG = 1
 
 
 class AnvilError(RuntimeError):
@@ -57,65 +53,14 @@ def anvil_binary() -> Path:
     raise AnvilError(f"anvil not found under {node_modules}: run `make bootstrap` (npm ci)")
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_in_use(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-        return False
-
-
-def _die_with_parent() -> None:
-    """preexec: SIGTERM this child when the process that started it dies."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
 def _is_anvil(pid: int) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return b"anvil" in cmdline
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie has exited but is not reaped yet: count it as gone.
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return False
+    return alive(pid) and b"anvil" in cmdline(pid)
 
 
 def stop_pid(pid: int, *, timeout: float = 5.0) -> bool:
     """Stop the anvil process group led by ``pid`` (SIGTERM, then SIGKILL).
     False when no anvil runs under that pid (already gone, or pid reused)."""
-    if not _alive(pid) or not _is_anvil(pid):
-        return False
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return True
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                return True
-            time.sleep(0.05)
-    return not _alive(pid)
+    return _is_anvil(pid) and stop_group(pid, timeout=timeout)
 
 
 @dataclass
@@ -137,10 +82,7 @@ class AnvilProcess:
         return self.process.pid
 
     def log_tail(self, lines: int = 8) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return tail(self.log_path, lines)
 
     def stop(self, timeout: float = 5.0) -> None:
         if self.process.poll() is None:
@@ -191,14 +133,7 @@ async def start_anvil(
         str(DEV_BALANCE_ETH),
     ]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            args,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=None if detach else _die_with_parent,
-        )
+        process = spawn(args, stdout=log, stderr=subprocess.STDOUT, detach=detach)
     anvil = AnvilProcess(name, chain_id, chosen, process, log_path)
     deadline = time.monotonic() + ready_timeout
     try:
@@ -243,11 +178,8 @@ def running_pids(state_dir: Path | None = None) -> dict[str, int]:
     state_dir = state_dir or get_settings().state_dir
     out = {}
     for path in sorted(state_dir.glob("anvil-*.pid")):
-        try:
-            pid = int(path.read_text().strip())
-        except ValueError:
-            continue
-        if _alive(pid) and _is_anvil(pid):
+        pid = read_pid(path)
+        if pid is not None and _is_anvil(pid):
             out[path.stem.removeprefix("anvil-")] = pid
     return out
 
@@ -259,11 +191,8 @@ def stop_detached(state_dir: Path | None = None) -> dict[str, bool]:
     state_dir = state_dir or settings.state_dir
     stopped = {}
     for path in sorted(state_dir.glob("anvil-*.pid")):
-        try:
-            pid = int(path.read_text().strip())
-        except ValueError:
-            pid = -1
-        stopped[path.stem.removeprefix("anvil-")] = pid > 0 and stop_pid(pid)
+        pid = read_pid(path)
+        stopped[path.stem.removeprefix("anvil-")] = pid is not None and pid > 0 and stop_pid(pid)
         path.unlink(missing_ok=True)
     endpoints = state_dir / settings.endpoints_file.name
     if endpoints.exists() and "evm" in read_endpoints(endpoints):

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from gridpay import ROOT
 from gridpay.settings import get_settings
 from localnet import read_endpoints, update_endpoints
+from localnet.processes import alive, port_in_use, running, spawn, stop_group, tail
 
 # web3, eth-account and solana-py take seconds to import on a busy machine: they
 # are imported where needed, so the validator boots while the supervisor imports
@@ -90,82 +91,15 @@ class _Steps:
         self.report(step)
 
 
-# --- processes ----------------------------------------------------------------
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """preexec: SIGTERM this child when the thread that started it dies."""
-    import ctypes
-
-    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _alive(pid: int) -> bool:
-    """Running and not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def _stop_group(pid: int, *, timeout: float = 10.0) -> None:
-    """SIGTERM the process group ``pid`` leads, then SIGKILL it."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not _alive(pid):
-                return
-            time.sleep(0.05)
-
-
-def _running(path: Path, *markers: bytes) -> int | None:
-    """The pid in ``path`` if that process runs and its command line has one of
-    ``markers`` (a pid file outliving its process may name a reused pid)."""
-    try:
-        pid = int(path.read_text().strip())
-    except (OSError, ValueError):
-        return None
-    cmdline = _cmdline(pid)
-    return pid if _alive(pid) and any(m in cmdline for m in markers) else None
+# --- processes (localnet.processes) ---------------------------------------------
 
 
 def supervisor_pid(state_dir: Path | None = None) -> int | None:
     """The pid of the running `gridpay up` for ``state_dir``, if any."""
     # `gridpay up` in the foreground, or the background copy --detach starts
-    return _running(
+    return running(
         (state_dir or get_settings().state_dir) / SUPERVISOR_PID, b"gridpay", b"localnet.stack"
     )
-
-
-def _port_in_use(port: int) -> bool:
-    import socket
-
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
-def _tail(path: Path, lines: int = 12) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 # --- the Solana validator process -------------------------------------------
@@ -192,15 +126,7 @@ class ValidatorProcess:
         if snapshot is not None:
             args += ["--snapshot", str(snapshot)]
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(
-                args,
-                cwd=ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
+            process = spawn(args, stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
         return cls(process, port, log_path)
 
     async def ready(self, timeout: float = 60.0) -> None:
@@ -240,12 +166,12 @@ class ValidatorProcess:
         return self.process.pid
 
     def log_tail(self, lines: int = 12) -> str:
-        return _tail(self.log_path, lines)
+        return tail(self.log_path, lines)
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM (it saves its snapshot, if any, and exits), then SIGKILL."""
         if self.process.poll() is None:
-            _stop_group(self.pid, timeout=timeout)
+            stop_group(self.pid, timeout=timeout)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=timeout)
 
@@ -366,12 +292,12 @@ class LocalStack:
         if self.validator is not None and self.validator.process.poll() is not None:
             out.append(
                 f"solana: validator exited with code {self.validator.process.returncode}"
-                + (f":\n{tail}" if (tail := self.validator.log_tail()) else "")
+                + (f":\n{last}" if (last := self.validator.log_tail()) else "")
             )
         for p in self.evm.dead():
             out.append(
                 f"{p.name}: anvil exited with code {p.process.returncode}"
-                + (f":\n{tail}" if (tail := p.log_tail()) else "")
+                + (f":\n{last}" if (last := p.log_tail()) else "")
             )
         return out
 
@@ -411,7 +337,7 @@ def _check_ports(solana_port: int | None, evm_ports: Mapping[str, int]) -> None:
         if port in seen:
             raise StackError(f"port {port} is given to both {seen[port]} and {what}")
         seen[port] = what
-        if _port_in_use(port):
+        if port_in_use(port):
             raise StackError(f"{what}: port {port} on 127.0.0.1 is already in use")
 
 
@@ -624,16 +550,16 @@ def stop_detached(state_dir: Path | None = None) -> list[str]:
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 30
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        if _alive(pid):
+        if alive(pid):
             os.kill(pid, signal.SIGKILL)
             lines.append(f"supervisor (pid {pid}) did not stop in 30 s: killed")
         else:
             lines.append(f"stopped the stack (supervisor pid {pid})")
-    solana = _running(state_dir / SOLANA_PID, b"localnet.solana_rpc")
+    solana = running(state_dir / SOLANA_PID, b"localnet.solana_rpc")
     if solana is not None:
-        _stop_group(solana)
+        stop_group(solana)
         lines.append(f"solana: stopped validator pid {solana}")
     from localnet.anvil import stop_detached as stop_anvils
 
@@ -775,7 +701,7 @@ def _detach(options: UpOptions, state_dir: Path) -> int:
     log_path = log_dir / "stack.log"
     read_fd, write_fd = os.pipe()
     with open(log_path, "wb") as log:
-        child = subprocess.Popen(
+        child = spawn(
             # Not through the gridpay command: its imports would delay the validator.
             [
                 sys.executable,
@@ -786,12 +712,11 @@ def _detach(options: UpOptions, state_dir: Path) -> int:
                 "--ready-fd",
                 str(write_fd),
             ],
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            detach=True,  # the background supervisor outlives `gridpay up --detach`
+            cwd=ROOT,
             pass_fds=(write_fd,),
-            start_new_session=True,
         )
     os.close(write_fd)
     live = _Progress()
@@ -809,14 +734,14 @@ def _detach(options: UpOptions, state_dir: Path) -> int:
                     break
     except BaseException:
         live.close()
-        _stop_group(child.pid)  # Ctrl-C while starting: leave nothing behind
+        stop_group(child.pid)  # Ctrl-C while starting: leave nothing behind
         raise
     live.close()
     if ready is None:
         with contextlib.suppress(subprocess.TimeoutExpired):
             child.wait(timeout=30)
         if error is None:
-            error = f"the stack supervisor exited with code {child.poll()}:\n{_tail(log_path, 12)}"
+            error = f"the stack supervisor exited with code {child.poll()}:\n{tail(log_path, 12)}"
         _error(error)
         return 1
     _echo(render_banner(ready))
