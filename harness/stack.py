@@ -31,22 +31,24 @@ from facilitator.service import Facilitator, build_mechanisms, local_networks
 from facilitator.settings import FacilitatorSettings, NetworkConfig
 from harness.node.engine import free_port
 from harness.node.models import Attestation, attest, smollm2_path, tiny_gguf
-from localnet.solana_chain import SGL_MINT, USDC_MINT, wallet
-from localnet.solana_rpc.chain import keypair_from_seed
+from localnet.deploy_solana import SETTLEMENT_AUTHORITY
+from localnet.deploy_solana import TREASURY as TREASURY_WALLET
+from localnet.solana_chain import DEPLOYER, SGL_MINT, USDC_MINT, wallet
 from pyclients.solana import escrow as escrow_mod
 from pyclients.solana import staking as staking_mod
-from pyclients.solana.common.token import associated_token_address, create_ata_idempotent
+from pyclients.solana.common.token import associated_token_address
 from pyclients.solana.common.transport import RpcTransport
 from pyclients.solana.escrow import EscrowClient
-from pyclients.solana.staking import Params, StakingClient
+from pyclients.solana.staking import StakingClient
 
 SOL = 1_000_000_000
-#: Parties of the local grid (deterministic keys: the same on every run).
-ESCROW_ADMIN = keypair_from_seed("escrow-admin")
-STAKING_ADMIN = keypair_from_seed("staking-admin")
-GATEWAY_KEY = wallet("gateway")
-TREASURY = wallet("treasury")
-PENALTY = wallet("penalty")
+#: Parties of the local grid: the keys `gridpay up` deploys with
+#: (localnet.deploy_solana), deterministic, the same on every run.
+ESCROW_ADMIN = STAKING_ADMIN = DEPLOYER
+GATEWAY_KEY = wallet(SETTLEMENT_AUTHORITY)
+TREASURY = wallet(TREASURY_WALLET)
+#: Owner of the penalty vault (slashed SGL): the treasury, as `gridpay up` has it.
+PENALTY = TREASURY
 EVM_NAMES = ("base", "megaeth", "bsc")
 
 
@@ -111,38 +113,18 @@ class Stack:
         return self
 
     async def _start_solana(self) -> None:
-        from localnet.solana_chain import deploy
+        from localnet.deploy_solana import deploy_solana
         from localnet.solana_rpc import SolanaLocalnet
         from localnet.solana_rpc.chain import ChainConfig
 
+        # Solana runs in this event loop (the scenario reaches into the chain);
+        # programs, configs and wallets go on as `gridpay up` puts them.
         self._solana_cm = SolanaLocalnet.start(0, config=ChainConfig(network="devnet"))
         self.solana = await self._solana_cm.__aenter__()
-        chain = self.solana.chain
-        # The programs at the addresses their IDLs (and so the clients) name.
-        target = Path(__file__).resolve().parents[1] / "target" / "deploy"
-        for program_id, so in ((escrow_mod.PROGRAM_ID, "job_escrow.so"),
-                               (staking_mod.PROGRAM_ID, "staking.so")):
-            if chain.get_account(program_id) is None:
-                if not (target / so).exists():
-                    raise RuntimeError(f"{target / so} is not built: run `gridpay build`")
-                deploy(chain, program_id, target / so)
-        for kp in (ESCROW_ADMIN, STAKING_ADMIN, GATEWAY_KEY, TREASURY, PENALTY):
-            chain.airdrop(kp.pubkey(), 10 * SOL)
+        await deploy_solana(self.solana.url)
         self._transport = RpcTransport(self.solana.url)
-        await self._transport.send(
-            [create_ata_idempotent(TREASURY.pubkey(), TREASURY.pubkey(), USDC_MINT),
-             create_ata_idempotent(PENALTY.pubkey(), PENALTY.pubkey(), SGL_MINT)],
-            [TREASURY, PENALTY])
         self.escrow = EscrowClient(self._transport)
         self.staking = StakingClient(self._transport)
-        await self.escrow.initialize(
-            ESCROW_ADMIN, usdc_mint=USDC_MINT,
-            treasury=associated_token_address(TREASURY.pubkey(), USDC_MINT),
-            settlement_authority=GATEWAY_KEY.pubkey())
-        await self.staking.initialize(
-            STAKING_ADMIN, sgl_mint=SGL_MINT,
-            penalty_vault=associated_token_address(PENALTY.pubkey(), SGL_MINT),
-            params=Params.default(6))
         self.log(f"solana: {self.solana.url} ({self.solana.network_id}); job_escrow "
                  f"{escrow_mod.PROGRAM_ID}, staking {staking_mod.PROGRAM_ID} initialized")
 
@@ -163,10 +145,6 @@ class Stack:
         return out
 
     async def _start_facilitator(self) -> None:
-        import uvicorn
-
-        from facilitator.api.app import create_app
-
         networks, keys = local_networks(self.endpoints())
         # Per-call payments on Solana go to the treasury wallet (its USDC account).
         self.networks = [n.model_copy(update={"treasury": str(TREASURY.pubkey())})
@@ -187,19 +165,29 @@ class Stack:
             escrow=EscrowCredits(EscrowClient(RpcTransport(self.solana.url)), GATEWAY_KEY),
             staking=StakingClient(RpcTransport(self.solana.url)))
         await self.facilitator.start()
+        port = await self._serve(0)
+        self.gateway_url = f"http://127.0.0.1:{port}"
+        self.log(f"facilitator + gateway: {self.gateway_url}")
+
+    async def _serve(self, port: int) -> int:
+        """Serve the facilitator and gateway on ``port`` (0: a free one) until
+        ``down``; returns the port once uvicorn has started."""
+        import uvicorn
+
+        from facilitator.api.app import create_app
+
+        assert self.facilitator is not None
         app = create_app(self.facilitator, gateway=self.gateway, manage_lifecycle=False)
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
-        port = self._sock.getsockname()[1]
+        self._sock.bind(("127.0.0.1", port))
         self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
         self._server_task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
         while not self._server.started:
             if self._server_task.done():
                 self._server_task.result()
             await asyncio.sleep(0.02)
-        self.gateway_url = f"http://127.0.0.1:{port}"
-        self.log(f"facilitator + gateway: {self.gateway_url}")
+        return self._sock.getsockname()[1]
 
     # -- nodes --------------------------------------------------------------------------------
     def suggested_price(self) -> int:
@@ -256,26 +244,13 @@ class Stack:
         assert self._sock is not None
         port = int(self.gateway_url.rsplit(":", 1)[1])
         self._sock.close()  # uvicorn closed it; the new run listens on the same port
-        self._sock = socket.socket()
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", port))
-        import uvicorn
-
-        from facilitator.api.app import create_app
-
         assert self.facilitator is not None and self.gateway is not None
         old = self.gateway
         self.gateway = Gateway(self.facilitator, old.settings,
                                escrow=EscrowCredits(EscrowClient(RpcTransport(self.solana.url)),
                                                     GATEWAY_KEY),
                                staking=StakingClient(RpcTransport(self.solana.url)))
-        app = create_app(self.facilitator, gateway=self.gateway, manage_lifecycle=False)
-        self._server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-        self._server_task = asyncio.create_task(self._server.serve(sockets=[self._sock]))
-        while not self._server.started:
-            if self._server_task.done():
-                self._server_task.result()
-            await asyncio.sleep(0.02)
+        await self._serve(port)
 
     async def down(self) -> None:
         for node in self.nodes.values():
