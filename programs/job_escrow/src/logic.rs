@@ -144,6 +144,7 @@ pub struct LockParams<'a> {
 }
 
 /// Moves a job's maximum cost from available to locked and opens the job.
+#[inline(always)]
 pub fn lock(credit: &mut CreditAccount, job: &mut Job, p: &LockParams<'_>) -> Result<()> {
     if p.max_credits == 0 {
         return Err(EscrowError::ZeroAmount);
@@ -224,6 +225,7 @@ pub fn settle(credit: &mut CreditAccount, job: &Job, used_credits: u64, worker_b
 /// Refunds a job's whole lock. The settlement authority may do so at any
 /// time; anyone else only once the job has expired. Returns the credits
 /// refunded; the caller closes the job account.
+#[inline(always)]
 pub fn refund(credit: &mut CreditAccount, job: &Job, by_authority: bool, now: i64) -> Result<u64> {
     check_open(job)?;
     if !by_authority && now < job.expires_at.get() {

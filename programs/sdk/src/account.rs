@@ -313,27 +313,28 @@ impl AccountView {
     ///
     /// Fails with `AccountBorrowFailed` if either account is borrowed, and
     /// with `InvalidArgument` if `destination` is the account itself.
+    #[inline]
     pub fn close_to(&self, destination: &AccountView) -> ProgramResult {
         if self.raw == destination.raw {
             return Err(ProgramError::InvalidArgument);
         }
-        if !self.can_borrow_mut_data() {
+        // Every borrow of this account (data and lamports, both nibbles
+        // 0xF) and the destination's lamports must be free. Checked rather
+        // than taken: nothing runs between the check and the writes.
+        if self.header().borrow_state != 0xFF || !destination.can_borrow_mut_lamports() {
             return Err(ProgramError::AccountBorrowFailed);
         }
-        {
-            let mut from = self.try_borrow_mut_lamports()?;
-            let mut to = destination.try_borrow_mut_lamports()?;
-            if *from > u64::MAX - *to {
-                return Err(ProgramError::ArithmeticOverflow);
-            }
-            *to += *from;
-            *from = 0;
-        }
-        // SAFETY: no borrow of this account's data is alive (checked
-        // above), so rewriting its length and owner in the header cannot
-        // invalidate an outstanding slice. The runtime accepts the new
-        // owner because the data is now empty.
+        let Some(to) = destination.lamports().checked_add(self.lamports()) else {
+            return Err(ProgramError::ArithmeticOverflow);
+        };
+        // SAFETY: no borrow of either account's lamports nor of this
+        // account's data is alive (checked above), so rewriting them and
+        // this header's length and owner cannot invalidate an outstanding
+        // reference. The runtime accepts the new owner because the data is
+        // now empty.
         unsafe {
+            (*destination.raw).lamports = to;
+            (*self.raw).lamports = 0;
             (*self.raw).data_len = 0;
             (*self.raw).owner = crate::cpi::system::SYSTEM_PROGRAM_ID;
         }

@@ -157,6 +157,10 @@ pub unsafe fn sol_get_clock_sysvar(_addr: *mut u8) -> u64 {
     ProgramError::UnsupportedSysvar.to_u64()
 }
 
+pub unsafe fn sol_get_sysvar(_sysvar_id: *const u8, _var_addr: *mut u8, _offset: u64, _length: u64) -> u64 {
+    ProgramError::UnsupportedSysvar.to_u64()
+}
+
 pub unsafe fn sol_get_rent_sysvar(addr: *mut u8) -> u64 {
     let rent = crate::sysvars::rent::Rent::DEFAULT;
     // SAFETY: the syscall contract: the SDK's callers pass pointers valid

@@ -40,6 +40,7 @@ extern "C" {
     ) -> u64;
     pub fn sol_get_clock_sysvar(addr: *mut u8) -> u64;
     pub fn sol_get_rent_sysvar(addr: *mut u8) -> u64;
+    pub fn sol_get_sysvar(sysvar_id: *const u8, var_addr: *mut u8, offset: u64, length: u64) -> u64;
     pub fn sol_sha256(vals: *const u8, val_len: u64, hash_result: *mut u8) -> u64;
     pub fn sol_set_return_data(data: *const u8, length: u64);
     pub fn sol_remaining_compute_units() -> u64;

@@ -1,6 +1,10 @@
 //! The Clock sysvar.
 
 use crate::error::ProgramError;
+use crate::pubkey::Pubkey;
+
+/// The Clock sysvar's address (`SysvarC1ock11111111111111111111111111111111`).
+pub const CLOCK_ID: Pubkey = Pubkey::from_str_const("SysvarC1ock11111111111111111111111111111111");
 
 /// The cluster's clock, as `sol_get_clock_sysvar` writes it.
 #[repr(C)]
@@ -29,6 +33,27 @@ impl Clock {
         let rc = unsafe { crate::syscalls::sol_get_clock_sysvar(&mut clock as *mut Clock as *mut u8) };
         match rc {
             0 => Ok(clock),
+            _ => Err(ProgramError::UnsupportedSysvar),
+        }
+    }
+
+    /// Reads only the clock's `unix_timestamp` (`sol_get_sysvar`: 110 CU
+    /// against `get`'s 140). `UnsupportedSysvar` natively.
+    #[inline]
+    pub fn unix_timestamp() -> Result<i64, ProgramError> {
+        let mut ts = [0u8; 8];
+        // SAFETY: the id is 32 bytes and `ts` has room for the 8 bytes
+        // requested at the field's offset in the runtime's Clock.
+        let rc = unsafe {
+            crate::syscalls::sol_get_sysvar(
+                CLOCK_ID.0.as_ptr(),
+                ts.as_mut_ptr(),
+                core::mem::offset_of!(Clock, unix_timestamp) as u64,
+                8,
+            )
+        };
+        match rc {
+            0 => Ok(i64::from_le_bytes(ts)),
             _ => Err(ProgramError::UnsupportedSysvar),
         }
     }

@@ -38,7 +38,7 @@ pub fn process_deposit(program_id: &Pubkey, accounts: &[AccountView], data: &[u8
     if a.credit.is_owned_by(&SYSTEM_PROGRAM_ID) && a.credit.data_is_empty() {
         open_credit_account(program_id, &a)?;
     }
-    let now = Clock::get()?.unix_timestamp;
+    let now = Clock::unix_timestamp()?;
     let available = {
         let mut credit = load_mut::<CreditAccount>(a.credit, program_id)?;
         if &credit.wallet != a.wallet.key() {
