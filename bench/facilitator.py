@@ -9,7 +9,11 @@ run on a local anvil (Base, EIP-3009 USDC).
   vs the raw chain from the same client code (``pyclients`` verify + send +
   receipt on the same payload kind, no facilitator around it);
 - credit check: the in-memory check of a request's credits (p50/p99), and the
-  balance read over loopback HTTP.
+  balance read over loopback HTTP;
+- credits backed by job_escrow (local Solana validator): a spend drawing on a
+  chunk locked ahead vs a spend of off-chain credits (the baseline) vs one
+  on-chain ``lock_job`` per request; settling chunks in one ``settle_jobs``
+  transaction vs one ``settle_job`` each.
 """
 
 from __future__ import annotations
@@ -228,9 +232,102 @@ async def run_bench(payments: int, width: int) -> None:
                f"  (mean {1000 * statistics.mean(http_bal_lat):.3f} ms)")
 
 
+async def run_escrow_bench(spends: int, batch: int) -> None:
+    """Credits backed by job_escrow on the local validator (see module doc)."""
+    from solders.account import Account as SolAccount
+    from solders.keypair import Keypair
+    from solders.pubkey import Pubkey
+
+    from facilitator.credits.escrow import EscrowSource
+    from facilitator.service import Facilitator
+    from facilitator.settings import EscrowCreditsSettings, FacilitatorSettings
+    from localnet.solana_chain import (
+        USDC_MINT,
+        associated_token_address,
+        fund_token_account,
+        wallet,
+    )
+    from localnet.solana_rpc import SolanaLocalnet
+    from pyclients.solana.common.transport import RpcTransport
+    from pyclients.solana.escrow import EscrowClient, Settlement
+
+    click.echo(f"\nstarting the local Solana validator (job_escrow); {spends} spends, "
+               f"batches of {batch}")
+    async with SolanaLocalnet.start(port=0) as net:
+        client = EscrowClient(RpcTransport(net.url))
+        authority, worker = wallet("facilitator"), wallet("bob")
+        await client.initialize(wallet("alice"), usdc_mint=USDC_MINT,
+                                treasury=associated_token_address(wallet("operator").pubkey(),
+                                                                  USDC_MINT),
+                                settlement_authority=authority.pubkey())
+
+        def funded() -> Keypair:
+            kp = Keypair()
+            net.chain.set_account(kp.pubkey(), SolAccount(10**10, b"", Pubkey.default()))
+            fund_token_account(net.chain, kp.pubkey(), USDC_MINT, 10**12)
+            return kp
+
+        settings = FacilitatorSettings(escrow=EscrowCreditsSettings(
+            chunk_credits=spends * 10, settle_after_seconds=3600, settle_interval_seconds=3600))
+        with tempfile.TemporaryDirectory() as tmp:
+            service = Facilitator.create(
+                settings, [], database_url=f"sqlite:///{Path(tmp) / 'f.sqlite3'}",
+                escrow=EscrowSource(net.url, bytes(authority), worker=str(worker.pubkey())))
+            await service.start()
+            payer = funded()
+            await client.buy_credits(payer, spends * 40)
+            await service.escrow.indexer.poll()  # type: ignore[union-attr]
+            who = str(payer.pubkey())
+            await service.ledger.add("offchain-wallet", spends * 10, kind="topup", reference=None)
+
+            async def spend(w: str) -> None:
+                await service.ledger.spend(w, 1, kind="bench", reference=None)
+
+            await spend(who)  # the first one locks the chunk
+            off_rate, off_lat = await timed([lambda: spend("offchain-wallet")] * spends, 1)
+            chunk_rate, chunk_lat = await timed([lambda: spend(who)] * spends, 1)
+
+            # what one lock per request costs: a lock_job transaction each
+            ids = iter(range(1, 10**9))
+
+            async def lock() -> None:
+                await client.lock_job(authority, payer.pubkey(), job_id=next(ids), max_credits=1,
+                                      worker=worker.pubkey())
+            per_request = max(20, spends // 10)
+            lock_rate, lock_lat = await timed([lock] * per_request, 1)
+            locked = list(range(1, per_request + 1))
+
+            one_by_one = locked[:batch]
+            t = time.perf_counter()
+            for job_id in one_by_one:
+                await client.settle_job(authority, payer.pubkey(), job_id=job_id, used_credits=1)
+            single_per_job = (time.perf_counter() - t) / len(one_by_one)
+            batched = locked[batch:2 * batch]
+            t = time.perf_counter()
+            await client.settle_jobs(authority, [Settlement(payer.pubkey(), j, 1) for j in batched])
+            batch_per_job = (time.perf_counter() - t) / len(batched)
+            for job_id in locked[2 * batch:]:
+                await client.refund_job(authority, payer.pubkey(), job_id=job_id)
+            await service.close()
+        await client.transport.close()  # type: ignore[attr-defined]
+
+    click.echo("  credits backed by job_escrow (sequential, SQLite store)")
+    click.echo(row("spend of off-chain credits (store write)", off_rate, off_lat, None))
+    click.echo(row("spend drawing on a chunk locked ahead", chunk_rate, chunk_lat, off_rate))
+    click.echo(row("one on-chain lock_job per request", lock_rate, lock_lat, off_rate))
+    click.echo(f"  {'settle: one settle_job transaction per job':<44} "
+               f"{1000 * single_per_job:9.2f} ms/job    base")
+    click.echo(f"  {f'settle: settle_jobs, {batch} jobs per transaction':<44} "
+               f"{1000 * batch_per_job:9.2f} ms/job {single_per_job / batch_per_job:6.2f}x faster")
+
+
 @click.command("facilitator")
 @click.option("--payments", default=200, show_default=True, help="payments per measurement")
 @click.option("--concurrency", default=16, show_default=True, help="requests in flight")
-def facilitator(payments: int, concurrency: int) -> None:
-    """Verify/settle throughput vs the x402 package and the raw chain; credit checks."""
-    asyncio.run(run_bench(payments, concurrency))
+@click.option("--escrow-only", is_flag=True, help="only the job_escrow credits section")
+def facilitator(payments: int, concurrency: int, escrow_only: bool) -> None:
+    """Verify/settle throughput vs the x402 package and the raw chain; credit
+    checks; credits backed by job_escrow."""
+    if not escrow_only:
+        asyncio.run(run_bench(payments, concurrency))
+    asyncio.run(run_escrow_bench(max(100, payments * 2), 10))

@@ -192,6 +192,7 @@ class EscrowBacking:
         self._ahead: dict[str, asyncio.Task[Any]] = {}
         self._loops: list[asyncio.Task[Any]] = []
         self._settling = asyncio.Lock()
+        self._stop = asyncio.Event()
 
     @classmethod
     def connect(cls, store: Store, settings: EscrowCreditsSettings, source: EscrowSource, *,
@@ -219,6 +220,9 @@ class EscrowBacking:
                              f"must be below job_escrow's job timeout ({self.job_timeout} s)")
         await self.recover()
         await self.indexer.poll()
+        # Chunks a previous run left open are settled now, before anything
+        # else may refund them (their use would then go unpaid).
+        await self.settle(everything=True)
         self._loops = [asyncio.create_task(self._every(self.settings.index_interval_seconds,
                                                        self.indexer.poll)),
                        asyncio.create_task(self._every(self.settings.settle_interval_seconds,
@@ -226,8 +230,7 @@ class EscrowBacking:
 
     async def close(self) -> None:
         """Stop the loops, settle every chunk (used part paid, rest freed)."""
-        for task in self._loops:
-            task.cancel()
+        self._stop.set()  # each loop finishes its pass: no chain write cut in half
         await asyncio.gather(*self._loops, return_exceptions=True)
         self._loops = []
         await self.drain()
@@ -242,11 +245,13 @@ class EscrowBacking:
 
     async def _every(self, seconds: float, fn: Callable[[], Any]) -> None:
         while True:
-            await asyncio.sleep(seconds)
+            try:
+                await asyncio.wait_for(self._stop.wait(), seconds)
+                return
+            except TimeoutError:
+                pass
             try:
                 await fn()
-            except asyncio.CancelledError:
-                raise
             except Exception as exc:  # noqa: BLE001 - an RPC hiccup must not stop the loop
                 log.warning("%s failed: %s", getattr(fn, "__name__", fn), exc)
 

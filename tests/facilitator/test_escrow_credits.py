@@ -217,6 +217,29 @@ async def test_never_serves_beyond_the_onchain_lock(world: EscrowWorld,
         assert (await service.ledger.balance(who)).credits == deposited - served
 
 
+async def test_a_restart_after_a_crash_settles_what_was_served(world: EscrowWorld,
+                                                                tmp_path: Path) -> None:
+    db = tmp_path / "crash.sqlite3"
+    f = world.facilitator(db)
+    await f.start()
+    payer = await deposit(world, f, 400)
+    who = str(payer.pubkey())
+    await f.ledger.spend(who, 70, kind="inference", reference=None)
+    for task in f.escrow._loops:  # type: ignore[union-attr]  # killed: nothing settles
+        task.cancel()
+    await f.escrow.client.transport.close()  # type: ignore[union-attr]
+    f.store.close()
+    assert await onchain(world, payer) == (200, 200)
+
+    again = world.facilitator(db)
+    await again.start()  # settles the chunk the dead run left open
+    credit = await world.client.credit_account(payer.pubkey())
+    assert credit is not None and (credit.available, credit.locked, credit.total_spent) == \
+        (330, 0, 70)
+    assert (await again.ledger.balance(who)).credits == 330
+    await again.close()
+
+
 async def test_a_chunk_left_past_its_timeout_is_the_wallets_again(world: EscrowWorld,
                                                                   tmp_path: Path) -> None:
     """The facilitator dies with used credits unsettled; after the lock's
