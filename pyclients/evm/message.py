@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cache
-from operator import attrgetter
+from operator import attrgetter, call
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from eth_utils import is_address, to_checksum_address
@@ -125,7 +125,7 @@ class Message:
 
     def struct_hash(self) -> bytes:
         typehash, values, words = _encoding(type(self))
-        return hash_struct(typehash, *[word(v) for word, v in zip(words, values(self))])
+        return hash_struct(typehash, *map(call, words, values(self)))
 
     def digest(self, domain: Eip712Domain) -> bytes:
         """The digest the signer signs: this struct on ``domain``."""
