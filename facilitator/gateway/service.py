@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
+from facilitator.credits.escrow import CHUNK_JOB_TAG
 from facilitator.errors import ApiError
 from facilitator.gateway.billing import (
     EscrowCredits,
@@ -98,7 +99,8 @@ class Job:
 
     @property
     def escrow_id(self) -> int:
-        return int.from_bytes(bytes.fromhex(self.id)[:8], "little")
+        # Bit 62 marks the facilitator's lock-ahead chunks: per-request jobs never carry it.
+        return int.from_bytes(bytes.fromhex(self.id)[:8], "little") & ~CHUNK_JOB_TAG
 
     def public(self) -> dict[str, Any]:
         return asdict(self)
@@ -184,6 +186,8 @@ class Gateway:
             log.warning("could not list open escrow jobs: %s", exc)
             return
         for wallet, job_id in orphans:
+            if job_id & CHUNK_JOB_TAG:
+                continue  # a lock-ahead chunk: the facilitator settles those itself
             try:
                 res = await self.escrow.client.refund_job(self.escrow.authority,
                                                           Pubkey.from_string(wallet), job_id=job_id)

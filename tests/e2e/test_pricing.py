@@ -43,3 +43,16 @@ def test_suggested_prices_and_bands() -> None:
 def test_prices_outside_the_band_are_refused(price: object) -> None:
     with pytest.raises(PriceOutOfBand, match="lite band"):
         check_price(TIERS[0], price)  # type: ignore[arg-type]
+
+
+@given(st.binary(min_size=16, max_size=16))
+def test_per_request_escrow_ids_never_look_like_lock_ahead_chunks(raw: bytes) -> None:
+    # The gateway refunds per-request jobs a dead run left open; the facilitator's
+    # lock-ahead chunks (bit 62) are its own to settle and must never match.
+    from facilitator.credits.escrow import CHUNK_JOB_TAG, chunk_job_id
+    from facilitator.gateway.service import Job
+
+    job = Job(id=raw.hex(), wallet="w", model="m", node="n", price=1, max_tokens=1,
+              max_credits=1, payment="credits", stream=False)
+    assert job.escrow_id & CHUNK_JOB_TAG == 0
+    assert chunk_job_id() & CHUNK_JOB_TAG
