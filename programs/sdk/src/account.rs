@@ -313,7 +313,9 @@ impl AccountView {
     ///
     /// Fails with `AccountBorrowFailed` if either account is borrowed, and
     /// with `InvalidArgument` if `destination` is the account itself.
-    #[inline]
+    // Out of line: a dispatcher that inlines it spills more on every path
+    // (+6 CU on the example's noop).
+    #[inline(never)]
     pub fn close_to(&self, destination: &AccountView) -> ProgramResult {
         if self.raw == destination.raw {
             return Err(ProgramError::InvalidArgument);
