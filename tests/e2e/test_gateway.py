@@ -15,6 +15,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from facilitator.credits.escrow import CHUNK_JOB_TAG
 from facilitator.gateway.pricing import credits_for
 from facilitator.gateway.protocol import REGISTRATION_DOMAIN, sign_document
 from harness.payer import X402Payer, decode_header
@@ -291,7 +292,8 @@ async def test_a_restarted_gateway_refunds_jobs_a_crash_left_locked(stack, http,
                                                                    ) -> None:
     payer = wallet("payer").pubkey()
     before = await available(stack)
-    job_id = int.from_bytes(secrets.token_bytes(8), "little")
+    # a per-request job id (bit 62 marks the facilitator's chunks, which the gateway leaves)
+    job_id = int.from_bytes(secrets.token_bytes(8), "little") & ~CHUNK_JOB_TAG
     # what a gateway that died mid-job leaves behind: a lock and no answer
     await stack.escrow.lock_job(GATEWAY_KEY, payer, job_id=job_id, max_credits=7,
                                 worker=wallet("operator").pubkey())
