@@ -15,7 +15,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,11 @@ class Stack:
     model: Attestation | None = None
     nodes: dict[str, NodeProcess] = field(default_factory=dict)
     networks: list[NetworkConfig] = field(default_factory=list)
+    #: Wraps the validator's URL into the one the facilitator and gateway use
+    #: (tests put a proxy they can cut in between); the harness itself reads
+    #: the chain directly.
+    rpc_front: Callable[[str], Awaitable[str]] | None = None
+    service_rpc_url: str = ""
     _solana_cm: Any = None
     _server: Any = None
     _server_task: asyncio.Task[Any] | None = None
@@ -145,7 +150,11 @@ class Stack:
         return out
 
     async def _start_facilitator(self) -> None:
-        networks, keys = local_networks(self.endpoints())
+        self.service_rpc_url = (await self.rpc_front(self.solana.url) if self.rpc_front
+                                else self.solana.url)
+        endpoints = self.endpoints()
+        endpoints["solana"]["rpc_url"] = self.service_rpc_url
+        networks, keys = local_networks(endpoints)
         # Per-call payments on Solana go to the treasury wallet (its USDC account).
         self.networks = [n.model_copy(update={"treasury": str(TREASURY.pubkey())})
                          if n.network.startswith("solana:") else n for n in networks]
@@ -162,8 +171,9 @@ class Stack:
                                                   path=Path(self.model.path))],
                             job_timeout_seconds=120.0, node_idle_timeout_seconds=20.0,
                             eligibility_ttl_seconds=0.5),
-            escrow=EscrowCredits(EscrowClient(RpcTransport(self.solana.url)), GATEWAY_KEY),
-            staking=StakingClient(RpcTransport(self.solana.url)))
+            escrow=EscrowCredits(EscrowClient(RpcTransport(self.service_rpc_url)),
+                                 GATEWAY_KEY),
+            staking=StakingClient(RpcTransport(self.service_rpc_url)))
         await self.facilitator.start()
         port = await self._serve(0)
         self.gateway_url = f"http://127.0.0.1:{port}"
@@ -247,9 +257,9 @@ class Stack:
         assert self.facilitator is not None and self.gateway is not None
         old = self.gateway
         self.gateway = Gateway(self.facilitator, old.settings,
-                               escrow=EscrowCredits(EscrowClient(RpcTransport(self.solana.url)),
-                                                    GATEWAY_KEY),
-                               staking=StakingClient(RpcTransport(self.solana.url)))
+                               escrow=EscrowCredits(
+                                   EscrowClient(RpcTransport(self.service_rpc_url)), GATEWAY_KEY),
+                               staking=StakingClient(RpcTransport(self.service_rpc_url)))
         await self._serve(port)
 
     async def down(self) -> None:

@@ -31,9 +31,10 @@ from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
 from facilitator.credits.escrow import CHUNK_JOB_TAG
-from facilitator.errors import ApiError
+from facilitator.errors import ApiError, ChainUnavailable
 from facilitator.gateway.billing import (
     EscrowCredits,
+    EscrowHold,
     Hold,
     LedgerCredits,
     NotEnoughCredits,
@@ -54,7 +55,9 @@ from facilitator.gateway.protocol import (
 from facilitator.gateway.relay import Answer, NodeFailed, Relay
 from facilitator.gateway.settings import GatewaySettings
 from facilitator.gateway.tokens import Counters
+from facilitator.mechanisms.svm.exact import _RpcErrors as RpcErrors
 from pyclients.solana import receipts as rc
+from pyclients.solana.escrow import errors as escrow_errors
 
 if TYPE_CHECKING:
     from facilitator.service import Facilitator
@@ -141,6 +144,14 @@ class Gateway:
         self.jobs: dict[str, Job] = {}
         self.evidence: list[dict[str, Any]] = []
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: Refunds the chain could not take yet (job id -> job, hold), retried
+        #: until they land; not in ``_tasks``: an outage must not hold up ``idle``.
+        self._pending_refunds: dict[str, tuple[Job, Hold]] = {}
+        self._retrying: asyncio.Task[None] | None = None
+        solana = [m.network for m in facilitator.registry.mechanisms
+                  if m.network.startswith("solana:")]
+        #: Chain failures of escrow and staking reads and writes answer 503 (Retry-After).
+        self._chain = RpcErrors(solana[0] if solana else "solana")
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
@@ -197,6 +208,8 @@ class Gateway:
                 log.warning("could not refund job %s of %s: %s", job_id, wallet, exc)
 
     async def close(self) -> None:
+        if self._retrying is not None:
+            self._retrying.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.http.aclose()
@@ -217,7 +230,8 @@ class Gateway:
     async def _stake(self, operator: str) -> tuple[bool, str, int]:
         if self.staking is None:
             return True, "no staking configured", 0
-        e = await self.staking.may_serve(Pubkey.from_string(operator))
+        async with self._chain:
+            e = await self.staking.may_serve(Pubkey.from_string(operator))
         return e.eligible, e.reason, e.staked
 
     # -- nodes --------------------------------------------------------------------------------
@@ -346,10 +360,18 @@ class Gateway:
     # -- credits ----------------------------------------------------------------------------
     async def _hold(self, job: Job) -> Hold:
         """Lock the job's maximum: on-chain escrow credits first, then ledger credits."""
-        on_chain = await self.escrow.available(job.wallet) if self.escrow else 0
+        async with self._chain:
+            on_chain = await self.escrow.available(job.wallet) if self.escrow else 0
         if self.escrow is not None and on_chain >= job.max_credits:
-            hold: Hold = await self.escrow.lock(job.wallet, job.escrow_id, job.max_credits,
-                                                job.node)
+            try:
+                async with self._chain:
+                    hold: Hold = await self.escrow.lock(job.wallet, job.escrow_id,
+                                                        job.max_credits, job.node)
+            except ChainUnavailable:
+                # the lock may have landed before the chain went silent: undo it once it is back
+                self._refund_later(job, EscrowHold(self.escrow, job.wallet, job.escrow_id,
+                                                   job.max_credits, None))
+                raise
         else:
             try:
                 hold = await self.ledger_credits.lock(job.wallet, job.id, job.max_credits)
@@ -376,6 +398,8 @@ class Gateway:
             return self._challenge(c)
         except BaseException:
             lease.release()
+            if job.status == "running":
+                self.jobs.pop(job.id, None)
             raise
         if req.stream:
             return self._stream_response(req, job, lease, hold=hold)
@@ -427,13 +451,36 @@ class Gateway:
         job.credits_charged = 0
         try:
             out = await hold.refund()
-        except Exception as exc:  # noqa: BLE001 - the escrow timeout refunds it anyway
-            log.error("refunding job %s failed: %s (anyone may refund it after the escrow "
-                      "timeout)", job.id, exc)
-            job.status = "refund_pending"
+        except Exception as exc:  # noqa: BLE001 - retried; the escrow timeout refunds it anyway
+            log.error("refunding job %s failed: %s (retried until the chain takes it; anyone "
+                      "may refund it after the escrow timeout)", job.id, exc)
+            self._refund_later(job, hold)
             return
         self._record(job, out, "refunded")
         job.refund_tx = out.transaction
+
+    def _refund_later(self, job: Job, hold: Hold) -> None:
+        job.status = "refund_pending"
+        self._pending_refunds[job.id] = (job, hold)
+        if self._retrying is None or self._retrying.done():
+            self._retrying = asyncio.create_task(self._retry_refunds())
+
+    async def _retry_refunds(self) -> None:
+        """Refunds that failed (chain unreachable) until each lands, or its lock is
+        gone (anyone refunded it after the escrow timeout; a lock that never landed)."""
+        while self._pending_refunds:
+            await asyncio.sleep(self.settings.retry_after_seconds)
+            for job_id, (job, hold) in list(self._pending_refunds.items()):
+                try:
+                    out = await hold.refund()
+                except escrow_errors.JobNotOpen:
+                    out = Outcome(None, 0, hold.max_credits)
+                except Exception as exc:  # noqa: BLE001 - still down: next round
+                    log.info("refund of job %s still pending: %s", job_id, exc)
+                    continue
+                del self._pending_refunds[job_id]
+                self._record(job, out, "refunded")
+                job.refund_tx = out.transaction
 
     @staticmethod
     def _record(job: Job, out: Outcome, status: str) -> None:

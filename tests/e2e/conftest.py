@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest_asyncio
@@ -19,8 +20,8 @@ SGL = 10**6
 STAKE = 60_000 * SGL
 
 
-async def grid(tmp: Path, *, evm: bool) -> Stack:
-    return await Stack(tmp, tiny=True, evm=evm, log=lambda _m: None).up()
+async def grid(tmp: Path, *, evm: bool, **options: Any) -> Stack:
+    return await Stack(tmp, tiny=True, evm=evm, log=lambda _m: None, **options).up()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
