@@ -14,7 +14,7 @@ from gridpay.lazy import LazyGroup
 
 BENCHMARKS: dict[str, str] = {
     "evm": "bench.evm:evm",
-    "gateway": "bench.gateway:gateway",
+    "e2e": "bench.gateway:gateway",
     "toolchain": "bench.toolchain:toolchain",
     "solana-rpc": "bench.solana_rpc:command",
     "facilitator": "bench.facilitator:facilitator",
