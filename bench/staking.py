@@ -2,11 +2,15 @@
 instruction, in LiteSVM on the SBF build.
 
 Per instruction: staking's total units, the part spent in SPL Token CPIs
-(the token program's own units plus the runtime's 1,000 CU per CPI), and
-what is left - the figure the issue budgets at 1,500 CU for every
-instruction but ``slash``. The baseline, measured in the same run, is a
-plain SPL Token ``TransferChecked`` sent on its own: ``× transfer`` is the
-instruction's total over it.
+(the token program's own units plus the runtime's 1,000 CU per CPI), the
+create-account floor when the instruction creates an account, and what is
+left ("beyond CPIs") - the figure the issue budgets at 1,500 CU for every
+instruction but ``slash``. The create-account floor is a CPI floor like the
+token CPIs: the units of a minimal program that only creates a rent-exempt
+PDA through the same SDK call (job_escrow's baseline crate
+tests/escrow/cpi_floor, mode 2), measured in the same run. The baseline of
+``× transfer``, measured in the same run too, is a plain SPL Token
+``TransferChecked`` sent on its own.
 
 ``slash`` reports its introspection apart: the units between a proof
 refused before reading any instruction (both indices equal) and one refused
@@ -15,17 +19,24 @@ both receipts parsed and compared (they differ only in signing time). The
 Ed25519 signature checks themselves run in the precompile, outside the
 program's compute budget.
 
-Keys and job ids are fixed so that PDA derivations (1,500 CU per bump
-tried) give the same figures on every run.
+Keys and job ids are fixed so that PDA checks give the same figures on
+every run: ``initialize`` and a position's first ``stake`` take the PDA's
+canonical bump in their data and check it with one hash, plus one hash and
+one on-curve test for each bump above it (the canonical bump is 255 for half
+of all seeds, 254 for a quarter, ...), so a position's first stake is
+measured at bump 255 and at 254 and the difference printed; ``slash``
+derives its proof record (1,500 CU per bump tried).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import TransferCheckedParams, transfer_checked
@@ -34,11 +45,15 @@ from gridpay import ROOT
 from pyclients.solana import receipts as R
 from pyclients.solana import staking
 from pyclients.solana.common.errors import TransactionFailed
-from pyclients.solana.common.logs import invocations
+from pyclients.solana.common.logs import invocations, program_units
 from pyclients.solana.common.token import TOKEN_PROGRAM_ID
 
 CRATE = ROOT / "programs" / "staking"
-#: The issue's budget beyond token CPIs (all instructions but slash).
+#: A program making one CPI and nothing else (job_escrow's budget baseline).
+FLOOR_CRATE = ROOT / "tests" / "escrow" / "cpi_floor"
+#: Its mode that creates a rent-exempt PDA ``["job", bump]``.
+FLOOR_CREATE_ACCOUNT = 2
+#: The issue's budget beyond CPIs (all instructions but slash).
 BUDGET = 1_500
 DECIMALS = 6
 SGL = 10**DECIMALS
@@ -49,14 +64,24 @@ COOLDOWN = 86_400
 class Row:
     name: str
     units: staking.Units
+    #: The create-account floor subtracted (0: the instruction creates nothing).
+    create_account: int = 0
     budgeted: bool = True
     note: str = ""
+
+    @property
+    def beyond_cpis(self) -> int:
+        """What the issue budgets: total - token CPIs - create-account floor."""
+        return self.units.beyond_token - self.create_account
 
 
 @dataclass(frozen=True)
 class Figures:
     rows: list[Row]
     transfer: int
+    create_account: int
+    #: What each bump above a position's canonical one adds to its first stake.
+    per_bump: int
     introspection: int
     slash_refused_early: int
     slash_refused_after_reading: int
@@ -69,8 +94,22 @@ def build() -> Path:
     return build_program(CRATE)
 
 
+def build_floor() -> Path:
+    """The CPI floor program, built into target/staking/floor (not job_escrow's
+    target, so the two benches never build into one folder at once)."""
+    from toolchain.sbf import build_program
+
+    return build_program(FLOOR_CRATE, target=ROOT / "target" / "staking" / "floor", anchor_toml=None)
+
+
 def _key(label: str) -> Keypair:
     return Keypair.from_seed(hashlib.sha256(f"gridpay-bench-staking:{label}".encode()).digest())
+
+
+def _operator_key(prog: staking.StakingProgram, bump: int) -> Keypair:
+    """The first of the fixed operator keys whose compute position has ``bump``."""
+    return next(k for k in (_key(f"operator-{i}") for i in range(256))
+                if prog.stake_pda(k.pubkey())[1] == bump)
 
 
 def _receipt(op: Keypair, job: bytes, *, signed_at: int, output: bytes = b"answer") -> R.SignedReceipt:
@@ -89,23 +128,39 @@ async def _refused_units(d: staking.LocalStaking, ixs, signer: Keypair) -> tuple
     raise AssertionError("the bench expected this slash to be refused")
 
 
-async def measure(so: Path) -> Figures:
+async def _create_account_floor(d: staking.LocalStaking, floor_so: Path) -> int:
+    """Units of the floor program creating one PDA, deployed in ``d``'s LiteSVM."""
+    program = _key("cpi-floor").pubkey()
+    d.chain.svm.add_program_from_file(program, floor_so)
+    pda, bump = Pubkey.find_program_address([b"job"], program)
+    ix = Instruction(program, struct.pack("<BQB", FLOOR_CREATE_ACCOUNT, 0, bump), [
+        AccountMeta(d.admin.pubkey(), True, True), AccountMeta(pda, False, True),
+        AccountMeta(Pubkey.default(), False, False)])
+    return program_units((await d.chain.transport.send([ix], [d.admin])).logs, program)
+
+
+async def measure(so: Path, floor_so: Path) -> Figures:
     params = staking.Params((50_000 * SGL, 0, 0, 0), (COOLDOWN,) * staking.ROLE_COUNT, 1_000)
     d = await staking.LocalStaking.deploy(so, params=params, initialize=False, decimals=DECIMALS)
     c, admin, prog = d.client, d.admin, d.program
+    create_account = await _create_account_floor(d, floor_so)
     rows: list[Row] = []
 
     def add(name: str, result, **kw) -> None:  # noqa: ANN001
         rows.append(Row(name, d.units(result), **kw))
 
     add("initialize", await c.initialize(admin, sgl_mint=d.mint, penalty_vault=d.penalty_vault, params=params),
-        budgeted=False, note="derives the config PDA, creates it (system CPI)")
+        create_account=create_account, note="checks the config PDA's bump by hash, creates it")
     add("update_config", await c.update_config(admin, params))
     add("set_paused", await c.set_paused(admin, True))
     await c.set_paused(admin, False)
-    op = await d.operator(200_000 * SGL, keypair=_key("operator"))
-    add("stake (first: opens the position)", await c.stake(op, 60_000 * SGL), budgeted=False,
-        note="derives the position PDA, creates it (system CPI)")
+    op = await d.operator(200_000 * SGL, keypair=_operator_key(prog, 255))
+    add("stake (first: opens the position, bump 255)", await c.stake(op, 60_000 * SGL),
+        create_account=create_account, note="checks the position PDA's bump by hash, creates it")
+    op_254 = await d.operator(200_000 * SGL, keypair=_operator_key(prog, 254))
+    add("stake (first: opens the position, bump 254)", await c.stake(op_254, 60_000 * SGL),
+        create_account=create_account, note="the same, plus bump 255 hashed and found on the curve")
+    per_bump = rows[-1].units.total - rows[-2].units.total
     add("stake", await c.stake(op, 1_000 * SGL))
     add("request_unstake", await c.request_unstake(op, 1_000 * SGL))
     add("cancel_unstake", await c.cancel_unstake(op))
@@ -127,8 +182,8 @@ async def measure(so: Path) -> Figures:
                                    penalty_vault=d.penalty_vault), slasher)
     assert (early_error, late_error) == ("SameReceiptInstruction", "ReceiptsNotConflicting")
     tampered = _receipt(op, b"job-1", signed_at=now, output=b"another answer")
-    add("slash", await c.slash(slasher, honest, tampered), budgeted=False,
-        note="introspection below; derives and creates the proof record (system CPI)")
+    add("slash", await c.slash(slasher, honest, tampered), create_account=create_account, budgeted=False,
+        note="introspection below; derives the proof record's PDA, creates it")
 
     # Baseline: the same token movement as stake's CPI, sent on its own.
     other = await d.chain.wallet()
@@ -138,19 +193,20 @@ async def measure(so: Path) -> Figures:
     result = await d.chain.transport.send([ix], [op])
     transfer = next(i.compute_units for i in invocations(result.logs)
                     if i.depth == 1 and i.program == str(TOKEN_PROGRAM_ID))
-    return Figures(rows, transfer, late - early, early, late)
+    return Figures(rows, transfer, create_account, per_bump, late - early, early, late)
 
 
 def table(f: Figures) -> list[str]:
     lines = [
-        f"| instruction | total CU | token CPIs | beyond token CPIs | budget {BUDGET:,} | × transfer | note |",
-        "|---|---:|---:|---:|---|---:|---|",
+        f"| instruction | total CU | token CPIs | create-account floor | beyond CPIs | budget {BUDGET:,} "
+        "| × transfer | note |",
+        "|---|---:|---:|---:|---:|---|---:|---|",
     ]
     for r in f.rows:
         u = r.units
-        verdict = ("ok" if u.beyond_token <= BUDGET else "OVER") if r.budgeted else "n/a"
-        lines.append(f"| {r.name} | {u.total:,} | {u.token:,} ({u.token_cpis}) | {u.beyond_token:,} | {verdict} "
-                     f"| {u.total / f.transfer:.2f} | {r.note} |")
+        verdict = ("ok" if r.beyond_cpis <= BUDGET else "OVER") if r.budgeted else "n/a"
+        lines.append(f"| {r.name} | {u.total:,} | {u.token:,} ({u.token_cpis}) | {r.create_account:,} "
+                     f"| {r.beyond_cpis:,} | {verdict} | {u.total / f.transfer:.2f} | {r.note} |")
     return lines
 
 
@@ -158,11 +214,17 @@ def run() -> None:
     """staking compute units per instruction, against a plain token transfer measured in the same run."""
     import click
 
-    figures = asyncio.run(measure(build()))
+    figures = asyncio.run(measure(build(), build_floor()))
     click.echo("staking in LiteSVM (SBF build); baseline = SPL Token TransferChecked alone, "
-               f"{figures.transfer:,} CU in this run")
+               f"{figures.transfer:,} CU in this run; create-account floor = a program that only creates "
+               f"a PDA (system CPI), {figures.create_account:,} CU in this run")
     for line in table(figures):
         click.echo(line)
+    first = next(r for r in figures.rows if r.name.startswith("stake (first"))
+    headroom = (BUDGET - first.beyond_cpis) // figures.per_bump
+    click.echo(f"each bump above a position's canonical one adds {figures.per_bump:,} CU to its first stake: "
+               f"within budget down to bump {255 - headroom} ({1 - 2.0 ** -(headroom + 1):.1%} of all "
+               "operators); below that, the first stake only is over")
     click.echo(f"slash introspection (instructions sysvar: two Ed25519 instructions loaded and parsed, two "
                f"receipts parsed and compared): {figures.introspection:,} CU "
                f"(refused before: {figures.slash_refused_early:,}, after: {figures.slash_refused_after_reading:,})")

@@ -204,19 +204,30 @@ class StakingProgram(ProgramBuilder):
     IDL = IDL
 
     def stake_address(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> Pubkey:
+        return self.stake_pda(operator, role)[0]
+
+    def stake_pda(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> tuple[Pubkey, int]:
+        """The position's address and canonical bump (``stake`` passes the
+        bump: the program checks it with one hash instead of searching)."""
         _check_role(role)
-        return find_pda([STAKE_SEED, operator, bytes([role])], self.program_id)[0]
+        return find_pda([STAKE_SEED, operator, bytes([role])], self.program_id)
+
+    def config_pda(self) -> tuple[Pubkey, int]:
+        """The config's address and canonical bump (``initialize`` passes the bump)."""
+        return find_pda([CONFIG_SEED], self.program_id)
 
     def proof_address(self, operator: Pubkey, job_id: bytes) -> Pubkey:
         return find_pda([PROOF_SEED, operator, job_id], self.program_id)[0]
 
     def initialize(self, *, admin: Pubkey, sgl_mint: Pubkey, penalty_vault: Pubkey, params: Params,
-                   vault: Pubkey | None = None) -> Instruction:
+                   vault: Pubkey | None = None, config: tuple[Pubkey, int] | None = None) -> Instruction:
+        """``config``: (address, bump) instead of the canonical PDA (attack tests)."""
+        address, bump = config or self.config_pda()
         return self._ix(
             "initialize",
-            {"admin": admin, "config": self.config_address(), "sgl_mint": sgl_mint,
+            {"admin": admin, "config": address, "sgl_mint": sgl_mint,
              "vault": vault or self.vault_address(sgl_mint), "penalty_vault": penalty_vault},
-            {"params": params.to_idl()},
+            {"params": params.to_idl(), "config_bump": bump},
         )
 
     def update_config(self, *, admin: Pubkey, params: Params) -> Instruction:
@@ -227,14 +238,16 @@ class StakingProgram(ProgramBuilder):
         return self._ix("set_paused", {"admin": admin, "config": self.config_address()}, {"paused": paused})
 
     def stake(self, *, operator: Pubkey, sgl_mint: Pubkey, amount: int, role: int = ROLE_COMPUTE,
-              operator_token: Pubkey | None = None, vault: Pubkey | None = None) -> Instruction:
+              operator_token: Pubkey | None = None, vault: Pubkey | None = None,
+              position: tuple[Pubkey, int] | None = None) -> Instruction:
+        """``position``: (address, bump) instead of the canonical PDA (attack tests)."""
+        address, bump = position or self.stake_pda(operator, role)
         return self._ix(
             "stake",
-            {"operator": operator, "config": self.config_address(),
-             "stake": self.stake_address(operator, role),
+            {"operator": operator, "config": self.config_address(), "stake": address,
              "operator_token": operator_token or associated_token_address(operator, sgl_mint),
              "vault": vault or self.vault_address(sgl_mint), "sgl_mint": sgl_mint},
-            {"role": role, "amount": amount},
+            {"role": role, "amount": amount, "stake_bump": bump},
         )
 
     def request_unstake(self, *, operator: Pubkey, amount: int, role: int = ROLE_COMPUTE) -> Instruction:

@@ -82,7 +82,9 @@ class ProgramSide:
             (amount,) = struct.unpack("<Q", req.args)
             w.set_balance(wallet, amount)
             w.set_balance(w.vault, 0)
-            ixs = [w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, role=position.role)]
+            # The bump passed is the one stored (a later stake checks it against that).
+            ixs = [w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, role=position.role,
+                                   position=(stake_address, position.bump))]
         elif req.op == REQUEST_UNSTAKE:
             amount, now, cooldown = struct.unpack("<Qqq", req.args)
             self._config(cooldown=(position.role, cooldown))

@@ -183,7 +183,7 @@ async def test_every_instruction_encoded_by_anchorpy_runs(staking_so, coder: Cod
     await ran.run([prog.create_vault(w.admin.pubkey(), w.mint),
                    prog.initialize(admin=w.admin.pubkey(), sgl_mint=w.mint, penalty_vault=w.penalty_vault,
                                    params=params)],
-                  [w.admin], "initialize", {"params": params.to_idl()})
+                  [w.admin], "initialize", {"params": params.to_idl(), "config_bump": prog.config_pda()[1]})
     changed = staking.Params(params.min_stake, (COOLDOWN, 1, 2, 3), 2_000)
     await ran.run([prog.update_config(admin=w.admin.pubkey(), params=changed)], [w.admin], "update_config",
                   {"params": changed.to_idl()})
@@ -195,7 +195,7 @@ async def test_every_instruction_encoded_by_anchorpy_runs(staking_so, coder: Cod
     op = await w.new_operator()
     amount = MIN_STAKE + 10 * SGL
     await ran.run([prog.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, role=0)], [op], "stake",
-                  {"role": 0, "amount": amount})
+                  {"role": 0, "amount": amount, "stake_bump": prog.stake_pda(op.pubkey())[1]})
     for name in ("request_unstake", "cancel_unstake", "request_unstake"):
         ix = prog.request_unstake(operator=op.pubkey(), amount=SGL) if name == "request_unstake" else \
             prog.cancel_unstake(operator=op.pubkey())

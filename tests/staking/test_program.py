@@ -3,6 +3,7 @@ and attacks, each failing with its own named error and moving nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import struct
 from collections.abc import Awaitable
 
@@ -14,6 +15,8 @@ from solders.pubkey import Pubkey
 from pyclients.solana import receipts as R
 from pyclients.solana import staking
 from pyclients.solana.common.errors import TransactionFailed
+from pyclients.solana.common.pda import find_pda
+from pyclients.solana.common.program import CONFIG_SEED
 from pyclients.solana.common.token import TOKEN_PROGRAM_ID, associated_token_address
 from tests.staking.conftest import COOLDOWN, MIN_STAKE, SGL, World, make_world
 
@@ -437,6 +440,64 @@ async def test_stake_pda_with_other_seeds_and_bad_role(world: World) -> None:
     data[8] = staking.ROLE_COUNT
     await refused(w, w.send([Instruction(ix.program_id, bytes(data), list(bad_role.accounts))], [op]),
                   E.InvalidRole)
+
+
+def _non_canonical(seeds: list[bytes], program_id: Pubkey) -> tuple[Pubkey, int]:
+    """A valid PDA of ``seeds`` at a bump below the canonical one: the
+    highest lower bump whose hash is off the curve."""
+    _, canonical = find_pda(seeds, program_id)
+    for bump in range(canonical - 1, -1, -1):
+        address = Pubkey(hashlib.sha256(b"".join(seeds) + bytes([bump]) + bytes(program_id)
+                                        + b"ProgramDerivedAddress").digest())
+        if not address.is_on_curve():
+            return address, bump
+    raise AssertionError("no lower bump gives a PDA")
+
+
+async def test_stake_position_bump_is_checked(world: World) -> None:
+    """The position's bump comes from the instruction data: a wrong bump, a
+    PDA of other seeds, or a valid but non-canonical PDA is refused with its
+    own error before anything is created or moved."""
+    w = world
+    op = await w.new_operator()
+    seeds = [staking.STAKE_SEED, bytes(op.pubkey()), bytes([staking.ROLE_COMPUTE])]
+    canonical, bump = w.program.stake_pda(op.pubkey())
+    lower, lower_bump = _non_canonical(seeds, w.program.program_id)
+    other_seeds = find_pda([staking.STAKE_SEED, bytes(op.pubkey()), b"\x07"], w.program.program_id)
+    for position, error in [((canonical, bump ^ 1), E.InvalidPda),  # wrong bump
+                            ((lower, bump), E.InvalidPda),  # another address, canonical bump
+                            (other_seeds, E.InvalidPda),  # PDA of other seeds
+                            ((lower, lower_bump), E.NonCanonicalBump)]:
+        ix = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=MIN_STAKE, position=position)
+        await refused(w, w.send([ix], [op]), error)
+        assert w.svm.get_account(position[0]) is None, "a refused stake created an account"
+    await w.client.stake(op, MIN_STAKE)
+    assert (await w.client.position(op.pubkey())).bump == bump
+    # Once open, the stored bump is the one to pass.
+    ix = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=SGL, position=(canonical, bump ^ 1))
+    await refused(w, w.send([ix], [op]), E.InvalidPda)
+
+
+async def test_initialize_config_bump_is_checked(staking_so) -> None:  # noqa: ANN001
+    """Only the canonical config PDA can be initialized: another config (at a
+    lower bump, or of other seeds) could name its own admin, vaults and cap."""
+    w = await make_world(staking_so, initialize=False)
+    prog, admin = w.program, w.admin
+    await w.send([prog.create_vault(admin.pubkey(), w.mint)], [admin])
+    canonical, bump = prog.config_pda()
+    lower, lower_bump = _non_canonical([CONFIG_SEED], prog.program_id)
+    other_seeds = find_pda([b"configs"], prog.program_id)
+    lamports = w.svm.get_balance(admin.pubkey())
+    for config, error in [((canonical, bump ^ 1), E.InvalidPda), (other_seeds, E.InvalidPda),
+                          ((lower, lower_bump), E.NonCanonicalBump)]:
+        ix = prog.initialize(admin=admin.pubkey(), sgl_mint=w.mint, penalty_vault=w.penalty_vault,
+                             params=w.params, config=config)
+        await refused(w, w.send([ix], [admin]), error)
+        assert w.svm.get_account(config[0]) is None, "a refused initialize created a config"
+    # Only the three transactions' signature fees (5,000 lamports each), no rent.
+    assert lamports - w.svm.get_balance(admin.pubkey()) == 3 * 5_000, "a refused initialize charged rent"
+    await w.client.initialize(admin, sgl_mint=w.mint, penalty_vault=w.penalty_vault, params=w.params)
+    assert (await w.client.config()).bump == bump
 
 
 async def test_fake_config_and_reinitialization(world: World) -> None:

@@ -2,10 +2,10 @@
 //! `accounts.rs` reads as a checklist. Thin wrappers over the SDK's
 //! `verify_*` helpers and readers.
 
-use gridpay_sdk::account::Ref;
+use gridpay_sdk::account::{Ref, RefMut};
 use gridpay_sdk::cpi::system::SYSTEM_PROGRAM_ID;
 use gridpay_sdk::cpi::token::TOKEN_PROGRAM_ID;
-use gridpay_sdk::state::AccountState;
+use gridpay_sdk::state::{from_bytes_mut, AccountState};
 use gridpay_sdk::sysvars::instructions::INSTRUCTIONS_SYSVAR_ID;
 use gridpay_sdk::token::{Mint, TokenAccount};
 use gridpay_sdk::{AccountView, ProgramError, Pubkey};
@@ -94,6 +94,20 @@ pub fn load_mut<'a, T: AccountState>(
     program_id: &Pubkey,
 ) -> Result<gridpay_sdk::account::RefMut<'a, T>> {
     T::load_mut(account, program_id).map_err(state_error)
+}
+
+/// Writes the discriminator of an account this instruction has just created
+/// for `T` (through `CreateRentExempt`: owned by this program, `T::SPACE`
+/// zeroed bytes) and borrows its state; only the size is confirmed, as the
+/// owner and emptiness checks of `T::init` cannot fail there.
+#[inline(always)]
+pub fn init_created<T: AccountState>(account: &AccountView) -> Result<RefMut<'_, T>> {
+    RefMut::try_map(account.try_borrow_mut_data().map_err(state_error)?, |d| {
+        let (disc, state) = d.split_first_chunk_mut::<8>().ok_or(StakingError::InvalidAccountData)?;
+        *disc = T::DISCRIMINATOR;
+        from_bytes_mut::<T>(state).ok_or(StakingError::InvalidAccountData)
+    })
+    .map_err(ProgramError::from)
 }
 
 /// An initialized SPL Token account of `mint`; `error` otherwise.

@@ -21,8 +21,9 @@ gridpay_sdk::program_errors! {
         InvalidAccountData = "Account data is not the expected type or size",
         /// `initialize` on a config that already exists.
         AlreadyInitialized = "Config account already initialized",
-        /// The address is not the program-derived address of the expected seeds.
-        InvalidPda = "Address is not the PDA of the expected seeds",
+        /// The address is not the program-derived address of the expected
+        /// seeds and the bump passed in the instruction data.
+        InvalidPda = "Address is not the PDA of the expected seeds and bump",
         /// The signer is not the config's admin.
         NotAdmin = "Signer is not the admin",
         /// New stakes and slashes are paused (unstake and withdraw never are).
@@ -91,5 +92,8 @@ gridpay_sdk::program_errors! {
         DestinationIsVault = "Destination token account is the vault",
         /// The stake's source token account holds less than the amount.
         InsufficientBalance = "Source token account holds less than the amount",
+        /// The address is the PDA of the seeds with the bump passed, but a
+        /// higher bump gives a PDA too: only the canonical one is accepted.
+        NonCanonicalBump = "Bump is not the canonical (highest valid) bump of the PDA",
     }
 }

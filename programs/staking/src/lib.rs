@@ -10,7 +10,9 @@
 //! Layout: `state/` (zero-copy accounts), `logic.rs` (pure state
 //! transitions, shared by the program and the host tests), `instructions/`
 //! (one folder per instruction), `events.rs`, `errors.rs`, `checks.rs`
-//! (named account checks). The receipt format is the `gridpay-receipts` crate.
+//! (named account checks), `pda.rs` (the canonical-PDA check on a bump
+//! passed in instruction data). The receipt format is the `gridpay-receipts`
+//! crate.
 #![no_std]
 
 #[cfg(any(test, feature = "ffi"))]
@@ -21,6 +23,7 @@ pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod logic;
+pub mod pda;
 pub mod state;
 
 #[cfg(feature = "ffi")]

@@ -33,8 +33,8 @@ impl<'a> TryFrom<&'a [AccountView]> for Accounts<'a> {
         checks::writable(config)?;
         // 2. programs
         checks::system_program(system_program)?;
-        // 3. token accounts: the config PDA's address and the mint are
-        //    checked by the processor once the PDA is derived.
+        // 3. token accounts: the config PDA's address (with the bump from
+        //    the data) and the mint are checked by the processor.
         checks::distinct(vault, penalty_vault)?;
         Ok(Self { admin, config, sgl_mint, vault, penalty_vault, system_program })
     }

@@ -1,6 +1,5 @@
 use gridpay_sdk::cpi::system::CreateRentExempt;
 use gridpay_sdk::cpi::Signer;
-use gridpay_sdk::pda::find_program_address;
 use gridpay_sdk::state::AccountState;
 use gridpay_sdk::{AccountView, ProgramError, ProgramResult, Pubkey};
 
@@ -8,18 +7,19 @@ use super::{Accounts, Data};
 use crate::checks;
 use crate::errors::StakingError;
 use crate::events::ConfigUpdated;
+use crate::pda::verify_canonical;
 use crate::state::{Config, CONFIG_SEED};
 
 /// Creates the config PDA with the given settings; the signer becomes admin.
 pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     let a = Accounts::try_from(accounts)?;
-    let Data { params } = Data::parse(data)?;
+    let Data { params, config_bump: bump } = Data::parse(data)?;
     params.validate()?;
 
-    let (config_key, bump) = find_program_address(&[CONFIG_SEED], program_id)?;
-    if a.config.key() != &config_key {
-        return Err(StakingError::InvalidPda.into());
-    }
+    // Only ever at the canonical PDA: a second config at another bump could
+    // name its own admin, vaults and cap.
+    verify_canonical(a.config, &[CONFIG_SEED], bump, program_id)?;
+    let config_key = *a.config.key();
     if a.config.is_owned_by(program_id) {
         return Err(StakingError::AlreadyInitialized.into());
     }
@@ -44,7 +44,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
             other => other,
         })?;
 
-    let mut config = Config::init(a.config, program_id)?;
+    let mut config = checks::init_created::<Config>(a.config)?;
     config.admin = *a.admin.key();
     config.sgl_mint = mint;
     config.vault = *a.vault.key();
