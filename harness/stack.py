@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 
@@ -243,6 +244,17 @@ class Stack:
             if asyncio.get_running_loop().time() > deadline:
                 raise RuntimeError(f"node {node.name} did not register in {timeout} s")
             await asyncio.sleep(0.1)
+        # it registers on start-up, before its own port listens: wait for that too
+        async with httpx.AsyncClient(timeout=5.0) as http:
+            while True:
+                try:
+                    if (await http.get(f"{node.url}/healthz")).status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                if asyncio.get_running_loop().time() > deadline:
+                    raise RuntimeError(f"node {node.name} did not listen in {timeout} s")
+                await asyncio.sleep(0.05)
 
     # -- tear-down ----------------------------------------------------------------------------
     async def restart_gateway(self) -> None:

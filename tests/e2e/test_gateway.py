@@ -306,3 +306,44 @@ async def test_a_restarted_gateway_refunds_jobs_a_crash_left_locked(stack, http,
     r = await http.post("/v1/chat/completions", json=body(stack, 5), headers={"X-API-Key": key})
     assert r.status_code == 200, r.text
 
+
+
+async def test_x402_v1_x_payment_is_answered_with_x_payment_response(stack, http, main,
+                                                                    price) -> None:
+    """A version-1 client: it pays the quote in ``X-PAYMENT`` with a legacy
+    network name and reads the settlement from ``X-PAYMENT-RESPONSE``."""
+    from x402.http.utils import encode_payment_signature_header
+    from x402.mechanisms.svm.exact.v1.client import ExactSvmSchemeV1
+    from x402.mechanisms.svm.signers import KeypairSigner
+    from x402.schemas.v1 import PaymentPayloadV1, PaymentRequirementsV1
+
+    alice = wallet("alice")
+    first = await http.post("/v1/chat/completions", json=body(stack, 30))
+    assert first.status_code == 402
+    offer = next(a for a in first.json()["accepts"] if a["network"].startswith("solana:"))
+    quote = credits_for(30, price)
+    v1 = PaymentRequirementsV1.model_validate({
+        "scheme": "exact", "network": "solana-devnet", "maxAmountRequired": offer["amount"],
+        "resource": f"{stack.gateway_url}/v1/chat/completions", "description": "chat",
+        "mimeType": "application/json", "payTo": offer["payTo"], "asset": offer["asset"],
+        "maxTimeoutSeconds": offer["maxTimeoutSeconds"], "extra": offer["extra"]})
+    scheme = ExactSvmSchemeV1(KeypairSigner(alice), rpc_url=stack.solana.url)
+    inner = await asyncio.to_thread(scheme.create_payment_payload, v1)
+    header = encode_payment_signature_header(
+        PaymentPayloadV1(scheme="exact", network="solana-devnet", payload=inner))
+    before = (await stack.usdc(alice.pubkey()), await stack.usdc(TREASURY.pubkey()))
+    r = await http.post("/v1/chat/completions", json=body(stack, 30),
+                        headers={"X-PAYMENT": header})
+    assert r.status_code == 200, r.text
+    assert "PAYMENT-RESPONSE" not in r.headers  # a v1 client gets the v1 header only
+    settlement = decode_header(r.headers["X-PAYMENT-RESPONSE"])
+    assert settlement["success"] is True and settlement["payer"] == str(alice.pubkey())
+    assert settlement["extra"]["gridpay"]["creditsCharged"] == quote  # the tiny model fills it
+    assert r.json()["usage"]["completion_tokens"] == 30
+    assert (await stack.usdc(alice.pubkey()), await stack.usdc(TREASURY.pubkey())) == \
+        (before[0] - quote * USDC_PER_CREDIT, before[1] + quote * USDC_PER_CREDIT)
+    # a replay of the same X-PAYMENT buys nothing
+    again = await http.post("/v1/chat/completions", json=body(stack, 30),
+                            headers={"X-PAYMENT": header})
+    assert again.status_code == 402
+    assert await stack.usdc(alice.pubkey()) == before[0] - quote * USDC_PER_CREDIT
