@@ -1,4 +1,4 @@
-"""`gridpay bench gateway`: what paying costs on the way to a node.
+"""`gridpay bench e2e`: what paying costs on the way to a node.
 
 In one run, on one local grid:
 1. latency of a ``max_tokens``-token completion (llama.cpp node, the tiny

@@ -55,7 +55,7 @@ from facilitator.gateway.protocol import (
 from facilitator.gateway.relay import Answer, NodeFailed, Relay
 from facilitator.gateway.settings import GatewaySettings
 from facilitator.gateway.tokens import Counters
-from facilitator.mechanisms.svm.exact import _RpcErrors as RpcErrors
+from facilitator.mechanisms.svm.exact import RpcErrors
 from pyclients.solana import receipts as rc
 from pyclients.solana.escrow import errors as escrow_errors
 

@@ -218,8 +218,8 @@ class ExactSvm(Mechanism):
     async def close(self) -> None:
         await self.client.close()
 
-    def _rpc(self) -> _RpcErrors:
-        return _RpcErrors(self.network)
+    def _rpc(self) -> RpcErrors:
+        return RpcErrors(self.network)
 
     def extra(self) -> dict[str, Any]:
         return {"feePayer": str(self.fee_payer.pubkey())} if self.fee_payer else {}
@@ -355,7 +355,7 @@ def _token_error(err: Any) -> int | None:
     return None
 
 
-class _RpcErrors:
+class RpcErrors:
     """Transport failures of the RPC become ChainUnavailable."""
 
     def __init__(self, network: str) -> None:
