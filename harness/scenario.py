@@ -59,6 +59,37 @@ class Ctx:
     jobs: list[dict[str, Any]] = field(default_factory=list)
 
 
+@dataclass
+class CutStream:
+    """What a streamed chat completion cut mid-way delivered."""
+
+    status: int
+    job_id: str
+    chunks: int  #: content chunks read before the error event
+    error: str  #: the error event's code ("" when the stream ended without one)
+
+
+async def stream_and_cut(http: httpx.AsyncClient, body: dict[str, Any], api_key: str,
+                         cut: Callable[[], None], *, after: int = 3) -> CutStream:
+    """Streams a chat completion, calls ``cut`` (kill the node, drop the RPC…) once
+    ``after`` chunks have arrived, and reads on to the error event the gateway sends."""
+    chunks, error = 0, ""
+    async with http.stream("POST", "/v1/chat/completions", json=body,
+                           headers={"X-API-Key": api_key}) as r:
+        job_id = r.headers.get("X-Gridpay-Job", "")
+        async for line in r.aiter_lines():
+            if not line.startswith("data:") or line[5:].strip() == "[DONE]":
+                continue
+            chunk = json.loads(line[5:])
+            if "error" in chunk:
+                error = chunk["error"]["code"]
+                break
+            chunks += 1
+            if chunks == after:
+                cut()
+    return CutStream(r.status_code, job_id, chunks, error)
+
+
 def short_key(key: Pubkey | str) -> str:
     s = str(key)
     return f"{s[:4]}…{s[-4:]}"
@@ -211,26 +242,13 @@ async def node_dies(ctx: Ctx) -> None:
     before = (await st.escrow.balance(payer)).available
     body = {"model": st.model.model, "max_tokens": 1000, "stream": True, "temperature": 0,
             "messages": [{"role": "user", "content": "Tell me a very long story."}]}
-    chunks, job_id, error = 0, "", ""
-    async with ctx.http.stream("POST", "/v1/chat/completions", json=body,
-                               headers={"X-API-Key": ctx.api_key}) as r:
-        job_id = r.headers.get("X-Gridpay-Job", "")
-        async for line in r.aiter_lines():
-            if not line.startswith("data:") or line[5:].strip() == "[DONE]":
-                continue
-            chunk = json.loads(line[5:])
-            if "error" in chunk:
-                error = chunk["error"]["code"]
-                break
-            chunks += 1
-            if chunks == 3:
-                doomed.kill()
-    job = await _job(ctx, job_id)
+    cut = await stream_and_cut(ctx.http, body, ctx.api_key, doomed.kill)
+    job = await _job(ctx, cut.job_id)
     after = (await st.escrow.balance(payer)).available
     await ctx.http.post(f"{honest.url}/gridpay/grid", json={"on_grid": True})
     ctx.report.steps.append(Step(
         "node dies mid-stream: refunded in full",
-        f"killed after {chunks} chunks ({error}); locked {job['max_credits']}, charged "
+        f"killed after {cut.chunks} chunks ({cut.error}); locked {job['max_credits']}, charged "
         f"{job['credits_charged']}, returned {job['credits_returned']}",
         tokens=0, credits=0, usdc=0,
         transactions=[t for t in (job["lock_tx"], job["refund_tx"]) if t],

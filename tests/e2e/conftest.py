@@ -60,6 +60,25 @@ async def only_on_grid(http: httpx.AsyncClient, stack: Stack, *names: str) -> No
             assert r.status_code == 200, r.text
 
 
+# The gateway modules' shared grid: a main node asking five times the suggested
+# price (per-token costs show in whole credits) and a payer with 500 credits.
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def price(stack: Stack) -> int:
+    return stack.suggested_price() * 5
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def main(stack: Stack, price: int):  # noqa: ANN201
+    await staked(stack, "operator")
+    return await stack.start_node("main", "operator", price=price)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def key(stack: Stack, http: httpx.AsyncClient) -> str:
+    await stack.escrow.buy_credits(wallet("payer"), 500)
+    return await api_key(http, wallet("payer"))
+
+
 def body(stack: Stack, max_tokens: int, *, stream: bool = False, usage: bool = False,
          prompt: str = "hello") -> dict:
     out = {"model": stack.model.model, "max_tokens": max_tokens,

@@ -13,35 +13,18 @@ import time
 
 import httpx
 import pytest
-import pytest_asyncio
 
 from facilitator.credits.escrow import CHUNK_JOB_TAG
 from facilitator.gateway.pricing import credits_for
 from facilitator.gateway.protocol import REGISTRATION_DOMAIN, sign_document
 from harness.payer import X402Payer, decode_header
+from harness.scenario import stream_and_cut
 from harness.stack import GATEWAY_KEY, TREASURY, Stack
 from localnet.solana_chain import wallet
 from tests.e2e.conftest import api_key, body, only_on_grid, staked
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 USDC_PER_CREDIT = 10_000
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def price(stack: Stack) -> int:
-    return stack.suggested_price() * 5
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def main(stack: Stack, price: int):  # noqa: ANN201
-    await staked(stack, "operator")
-    return await stack.start_node("main", "operator", price=price)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def key(stack: Stack, http: httpx.AsyncClient) -> str:
-    await stack.escrow.buy_credits(wallet("payer"), 500)
-    return await api_key(http, wallet("payer"))
 
 
 async def available(stack: Stack) -> int:
@@ -104,22 +87,9 @@ async def test_a_node_killed_mid_stream_costs_nothing(stack, http, main, key, pr
     fragile = await stack.start_node("fragile", "alice", price=price)
     await only_on_grid(http, stack, "fragile")
     before = await available(stack)
-    chunks, error = 0, None
-    async with http.stream("POST", "/v1/chat/completions", json=body(stack, 1900, stream=True),
-                           headers={"X-API-Key": key}) as r:
-        job_id = r.headers["X-Gridpay-Job"]
-        async for line in r.aiter_lines():
-            if not line.startswith("data:") or line[5:].strip() == "[DONE]":
-                continue
-            chunk = json.loads(line[5:])
-            if "error" in chunk:
-                error = chunk["error"]["code"]
-                break
-            chunks += 1
-            if chunks == 3:
-                fragile.kill()
-    record = await job(stack, http, job_id)
-    assert error == "node_unreachable"
+    cut = await stream_and_cut(http, body(stack, 1900, stream=True), key, fragile.kill)
+    record = await job(stack, http, cut.job_id)
+    assert cut.error == "node_unreachable"
     assert (record["status"], record["credits_charged"], record["credits_returned"]) == \
         ("refunded", 0, credits_for(1900, price))
     assert record["refund_tx"] is not None

@@ -7,7 +7,6 @@ Retry-After, and every lock it stranded is refunded on-chain once it is back
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -20,10 +19,11 @@ import pytest_asyncio
 from facilitator.errors import RPC_UNAVAILABLE
 from facilitator.gateway.pricing import credits_for
 from harness.payer import X402Payer, decode_header
+from harness.scenario import stream_and_cut
 from harness.stack import Stack
 from localnet.solana_chain import wallet
 from pyclients.solana.escrow import errors as escrow_errors
-from tests.e2e.conftest import api_key, body, grid, only_on_grid, staked
+from tests.e2e.conftest import body, grid, only_on_grid, staked
 from tests.facilitator.helpers import FlakyProxy
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -61,23 +61,6 @@ async def stack(tmp_path_factory, front: SolanaFront) -> AsyncIterator[Stack]:  
 async def rpc(stack: Stack, front: SolanaFront) -> FlakyProxy:
     assert front.proxy is not None and stack.service_rpc_url == front.proxy.url
     return front.proxy
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def price(stack: Stack) -> int:
-    return stack.suggested_price() * 5
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def main(stack: Stack, price: int):  # noqa: ANN201
-    await staked(stack, "operator")
-    return await stack.start_node("main", "operator", price=price)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def key(stack: Stack, http: httpx.AsyncClient) -> str:
-    await stack.escrow.buy_credits(wallet("payer"), 500)
-    return await api_key(http, wallet("payer"))
 
 
 @pytest.fixture
@@ -173,29 +156,20 @@ async def test_a_node_dying_while_the_chain_is_gone_costs_nothing(stack, http, r
     fragile = await stack.start_node("fragile", "alice", price=price)
     await only_on_grid(http, stack, "fragile")
     before = await credits(stack)
-    chunks, error = 0, None
-    async with http.stream("POST", "/v1/chat/completions", json=body(stack, 1900, stream=True),
-                           headers={"X-API-Key": key}) as r:
-        assert r.status_code == 200
-        job_id = r.headers["X-Gridpay-Job"]
-        async for line in r.aiter_lines():
-            if not line.startswith("data:") or line[5:].strip() == "[DONE]":
-                continue
-            chunk = json.loads(line[5:])
-            if "error" in chunk:
-                error = chunk["error"]["code"]
-                break
-            chunks += 1
-            if chunks == 3:
-                rpc.down()
-                fragile.kill()
-    assert error == "node_unreachable"
+
+    def cut() -> None:
+        rpc.down()
+        fragile.kill()
+
+    stream = await stream_and_cut(http, body(stack, 1900, stream=True), key, cut)
+    assert stream.status == 200
+    assert stream.error == "node_unreachable"
     lock = credits_for(1900, price)
-    rec = await record(http, job_id)
+    rec = await record(http, stream.job_id)
     assert (rec["status"], rec["credits_charged"]) == ("refund_pending", 0)
     assert await credits(stack) == (before[0] - lock, before[1] + lock)
     rpc.up = True
-    rec = await refunded(http, job_id)
+    rec = await refunded(http, stream.job_id)
     assert (rec["status"], rec["credits_returned"], rec["failure"]) == \
         ("refunded", lock, "node_unreachable")
     assert await credits(stack) == before
