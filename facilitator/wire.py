@@ -10,9 +10,9 @@ version 2 uses CAIP-2 ids and repeats the chosen requirements in ``accepted``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from x402.schemas import (
     PaymentPayload,
     PaymentRequirements,
@@ -28,6 +28,9 @@ from facilitator.errors import (
     INVALID_X402_VERSION,
     Refused,
 )
+
+_Req = TypeVar("_Req", bound=BaseModel)
+_Pay = TypeVar("_Pay", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,21 @@ def _first_error(exc: ValidationError) -> str:
     return f"{where}: {err['msg']}"
 
 
+def _validate(req_model: type[_Req], requirements: dict[str, Any], pp_model: type[_Pay],
+              payload: dict[str, Any]) -> tuple[_Req, _Pay]:
+    """Both halves of a request, validated; Refused names the first bad field."""
+    try:
+        req = req_model.model_validate(requirements)
+    except ValidationError as exc:
+        raise Refused(INVALID_PAYMENT_REQUIREMENTS,
+                      f"paymentRequirements.{_first_error(exc)}") from None
+    try:
+        pp = pp_model.model_validate(payload)
+    except ValidationError as exc:
+        raise Refused(INVALID_PAYLOAD, f"paymentPayload.{_first_error(exc)}") from None
+    return req, pp
+
+
 def parse_request(body: Any) -> PaymentRequest:
     """Parse a ``/verify`` or ``/settle`` body. Refused(invalid_*) names the
     field that is wrong."""
@@ -93,15 +111,7 @@ def parse_request(body: Any) -> PaymentRequest:
 
 
 def _parse_v2(payload: dict[str, Any], requirements: dict[str, Any]) -> PaymentRequest:
-    try:
-        req = PaymentRequirements.model_validate(requirements)
-    except ValidationError as exc:
-        raise Refused(INVALID_PAYMENT_REQUIREMENTS,
-                      f"paymentRequirements.{_first_error(exc)}") from None
-    try:
-        pp = PaymentPayload.model_validate(payload)
-    except ValidationError as exc:
-        raise Refused(INVALID_PAYLOAD, f"paymentPayload.{_first_error(exc)}") from None
+    req, pp = _validate(PaymentRequirements, requirements, PaymentPayload, payload)
     amount = _amount(req.amount, "paymentRequirements.amount")
     acc = pp.accepted
     for name in ("scheme", "network", "amount", "asset", "pay_to"):
@@ -120,15 +130,7 @@ def _parse_v2(payload: dict[str, Any], requirements: dict[str, Any]) -> PaymentR
 
 
 def _parse_v1(payload: dict[str, Any], requirements: dict[str, Any]) -> PaymentRequest:
-    try:
-        req = PaymentRequirementsV1.model_validate(requirements)
-    except ValidationError as exc:
-        raise Refused(INVALID_PAYMENT_REQUIREMENTS,
-                      f"paymentRequirements.{_first_error(exc)}") from None
-    try:
-        pp = PaymentPayloadV1.model_validate(payload)
-    except ValidationError as exc:
-        raise Refused(INVALID_PAYLOAD, f"paymentPayload.{_first_error(exc)}") from None
+    req, pp = _validate(PaymentRequirementsV1, requirements, PaymentPayloadV1, payload)
     for name in ("scheme", "network"):
         if getattr(pp, name) != getattr(req, name):
             raise Refused(ACCEPTED_MISMATCH, f"paymentPayload.{name} {getattr(pp, name)!r} "

@@ -98,17 +98,10 @@ class NewPayment:
     resource: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentRecord:
-    payment_key: str
-    x402_version: int
-    network: str
-    scheme: str
-    payer: str
-    pay_to: str
-    asset: str
-    amount: int
-    resource: str | None
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PaymentRecord(NewPayment):
+    """A payment as the log holds it: its terms (as claimed) and where it stands."""
+
     status: PaymentStatus
     transaction: str | None
     error_reason: str | None
