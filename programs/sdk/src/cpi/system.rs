@@ -49,20 +49,7 @@ impl CreateAccount<'_> {
         d
     }
 
-    /// Invokes without PDA signers.
-    #[inline(always)]
-    pub fn invoke(&self) -> ProgramResult {
-        self.invoke_signed(&[])
-    }
-
-    /// Invokes with PDA signers.
-    #[inline(always)]
-    pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let metas = [AccountMeta::writable_signer(self.from.key()), AccountMeta::writable_signer(self.to.key())];
-        let data = self.data();
-        let ix = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
-        invoke_signed(&ix, &[self.from, self.to], signers)
-    }
+    cpi_invoke!(SYSTEM_PROGRAM_ID; from: writable_signer, to: writable_signer);
 }
 
 /// Moves `lamports` from `from` (a System-owned signer) to `to`.
@@ -85,20 +72,8 @@ impl Transfer<'_> {
         d
     }
 
-    /// Invokes without PDA signers.
-    #[inline(always)]
-    pub fn invoke(&self) -> ProgramResult {
-        self.invoke_signed(&[])
-    }
-
-    /// Invokes with PDA signers (a System-owned PDA paying).
-    #[inline(always)]
-    pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let metas = [AccountMeta::writable_signer(self.from.key()), AccountMeta::writable(self.to.key())];
-        let data = self.data();
-        let ix = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
-        invoke_signed(&ix, &[self.from, self.to], signers)
-    }
+    // `invoke_signed` when a System-owned PDA pays.
+    cpi_invoke!(SYSTEM_PROGRAM_ID; from: writable_signer, to: writable);
 }
 
 /// Gives a System-owned, signing `account` `space` bytes of zeroed data.
@@ -119,20 +94,7 @@ impl Allocate<'_> {
         d
     }
 
-    /// Invokes without PDA signers.
-    #[inline(always)]
-    pub fn invoke(&self) -> ProgramResult {
-        self.invoke_signed(&[])
-    }
-
-    /// Invokes with PDA signers.
-    #[inline(always)]
-    pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let metas = [AccountMeta::writable_signer(self.account.key())];
-        let data = self.data();
-        let ix = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
-        invoke_signed(&ix, &[self.account], signers)
-    }
+    cpi_invoke!(SYSTEM_PROGRAM_ID; account: writable_signer);
 }
 
 /// Hands a System-owned, signing `account` to `owner`.
@@ -153,20 +115,7 @@ impl Assign<'_> {
         d
     }
 
-    /// Invokes without PDA signers.
-    #[inline(always)]
-    pub fn invoke(&self) -> ProgramResult {
-        self.invoke_signed(&[])
-    }
-
-    /// Invokes with PDA signers.
-    #[inline(always)]
-    pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let metas = [AccountMeta::writable_signer(self.account.key())];
-        let data = self.data();
-        let ix = Instruction { program_id: &SYSTEM_PROGRAM_ID, accounts: &metas, data: &data };
-        invoke_signed(&ix, &[self.account], signers)
-    }
+    cpi_invoke!(SYSTEM_PROGRAM_ID; account: writable_signer);
 }
 
 /// Creates a rent-exempt account of `space` bytes owned by `owner`, paid

@@ -48,25 +48,8 @@ impl TransferChecked<'_> {
         d
     }
 
-    /// Invokes with a transaction-signer authority.
-    #[inline(always)]
-    pub fn invoke(&self) -> ProgramResult {
-        self.invoke_signed(&[])
-    }
-
-    /// Invokes with a PDA authority.
-    #[inline(always)]
-    pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let metas = [
-            AccountMeta::writable(self.from.key()),
-            AccountMeta::readonly(self.mint.key()),
-            AccountMeta::writable(self.to.key()),
-            AccountMeta::readonly_signer(self.authority.key()),
-        ];
-        let data = self.data();
-        let ix = Instruction { program_id: &TOKEN_PROGRAM_ID, accounts: &metas, data: &data };
-        invoke_signed(&ix, &[self.from, self.mint, self.to, self.authority], signers)
-    }
+    cpi_invoke!(TOKEN_PROGRAM_ID; from: writable, mint: readonly, to: writable,
+                authority: readonly_signer);
 }
 
 /// Initializes `account` (already allocated with 165 bytes and owned by
@@ -90,14 +73,8 @@ impl InitializeAccount3<'_> {
         d
     }
 
-    /// Invokes (no signature needed).
-    #[inline(always)]
-    pub fn invoke(&self) -> ProgramResult {
-        let metas = [AccountMeta::writable(self.account.key()), AccountMeta::readonly(self.mint.key())];
-        let data = self.data();
-        let ix = Instruction { program_id: &TOKEN_PROGRAM_ID, accounts: &metas, data: &data };
-        invoke_signed(&ix, &[self.account, self.mint], &[])
-    }
+    // No signature needed: `invoke()`.
+    cpi_invoke!(TOKEN_PROGRAM_ID; account: writable, mint: readonly);
 }
 
 /// Closes an empty token account, sending its rent to `destination`.
@@ -117,22 +94,6 @@ impl CloseAccount<'_> {
         [CLOSE_ACCOUNT]
     }
 
-    /// Invokes with a transaction-signer authority.
-    #[inline(always)]
-    pub fn invoke(&self) -> ProgramResult {
-        self.invoke_signed(&[])
-    }
-
-    /// Invokes with a PDA authority.
-    #[inline(always)]
-    pub fn invoke_signed(&self, signers: &[Signer]) -> ProgramResult {
-        let metas = [
-            AccountMeta::writable(self.account.key()),
-            AccountMeta::writable(self.destination.key()),
-            AccountMeta::readonly_signer(self.authority.key()),
-        ];
-        let data = self.data();
-        let ix = Instruction { program_id: &TOKEN_PROGRAM_ID, accounts: &metas, data: &data };
-        invoke_signed(&ix, &[self.account, self.destination, self.authority], signers)
-    }
+    cpi_invoke!(TOKEN_PROGRAM_ID; account: writable, destination: writable,
+                authority: readonly_signer);
 }
