@@ -88,13 +88,23 @@ def _ts(name: str, nullable: bool = False) -> Column[Any]:
     return Column(name, UtcDateTime(), nullable=nullable)
 
 
+def _id() -> Column[Any]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _status_check(statuses: tuple[str, ...]) -> CheckConstraint:
+    """The ``status`` column holds one of ``statuses`` (the tuple the code uses)."""
+    allowed = ", ".join(f"'{s}'" for s in statuses)
+    return CheckConstraint(f"status IN ({allowed})", name="status")
+
+
 PAYMENT_STATUSES = ("pending", "settled", "failed")
 
 #: One row per payment (the name the seeds' operators know).
 payment_logs = Table(
     "x402_payment_logs",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _id(),
     #: What makes two settle requests the same payment (see mechanisms: the
     #: on-chain replay key, e.g. chain + token + payer + EIP-3009 nonce).
     Column("payment_key", String(128), nullable=False),
@@ -119,7 +129,7 @@ payment_logs = Table(
     _ts("created_at"),
     _ts("updated_at"),
     UniqueConstraint("payment_key"),
-    CheckConstraint("status IN ('pending', 'settled', 'failed')", name="status"),
+    _status_check(PAYMENT_STATUSES),
     Index(None, "status"),
     Index(None, "payer"),
 )
@@ -128,7 +138,7 @@ payment_logs = Table(
 api_keys = Table(
     "api_keys",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _id(),
     Column("key_id", String(32), nullable=False),
     Column("key_hash", String(64), nullable=False),
     Column("wallet", String(64), nullable=False),
@@ -175,7 +185,7 @@ credit_accounts = Table(
 credit_entries = Table(
     "credit_entries",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _id(),
     Column("wallet", String(64), nullable=False),
     Column("delta", BigInteger, nullable=False),
     Column("balance_after", BigInteger, nullable=False),
@@ -192,7 +202,7 @@ WEBHOOK_STATUSES = ("pending", "delivered", "failed")
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _id(),
     Column("event_id", String(64), nullable=False),
     Column("event", String(64), nullable=False),
     Column("url", Text, nullable=False),
@@ -205,7 +215,7 @@ webhook_deliveries = Table(
     _ts("created_at"),
     _ts("delivered_at", nullable=True),
     UniqueConstraint("event_id"),
-    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status"),
+    _status_check(WEBHOOK_STATUSES),
     Index(None, "status", "next_attempt_at"),
 )
 
@@ -219,7 +229,7 @@ CHUNK_STATUSES = ("locking", "open", "settling", "settled", "refunded", "failed"
 escrow_chunks = Table(
     "escrow_chunks",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _id(),
     Column("wallet", String(64), nullable=False),
     Column("job_id", BigInteger, nullable=False),
     Column("worker", String(64), nullable=False),
@@ -236,8 +246,7 @@ escrow_chunks = Table(
     _ts("updated_at"),
     UniqueConstraint("wallet", "job_id"),
     CheckConstraint("used >= 0 AND used <= credits", name="used_within_lock"),
-    CheckConstraint("status IN ('locking', 'open', 'settling', 'settled', 'refunded', "
-                    "'failed')", name="status"),
+    _status_check(CHUNK_STATUSES),
     Index(None, "status"),
     Index(None, "wallet"),
 )
@@ -247,7 +256,7 @@ escrow_chunks = Table(
 escrow_allocations = Table(
     "escrow_allocations",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    _id(),
     Column("entry_id", Integer, nullable=False),
     Column("chunk_id", Integer, nullable=False),
     Column("credits", BigInteger, nullable=False),
