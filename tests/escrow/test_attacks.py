@@ -334,6 +334,31 @@ async def test_timeout_refund_before_the_timeout(funded: Env) -> None:
     await env.send([refund_ix(env, stranger, wallet, 1)], [stranger])
 
 
+def fake_clock(env: Env, unix_timestamp: int) -> Pubkey:
+    """An account laid out like the Clock sysvar, owned by the Sysvar
+    program, at another address: its time is whatever its creator wrote."""
+    address = Pubkey.new_unique()
+    data = struct.pack("<QqQQq", 1, 0, 0, 0, unix_timestamp)
+    env.svm.set_account(address, Account(lamports=10**9, data=data,
+                                         owner=Pubkey.from_string("Sysvar1111111111111111111111111111111111111"),
+                                         executable=False))
+    return address
+
+
+async def test_timeout_refund_against_a_fake_clock(funded: Env) -> None:
+    env, stranger, wallet = funded, funded.wallets[2], funded.wallets[0]
+    forged = fake_clock(env, 2**62)
+    await env.refused(env.send([swap(refund_ix(env, stranger, wallet, 1), 5, forged)], [stranger]),
+                      E.InvalidClockSysvar)
+
+
+async def test_lock_against_a_fake_clock(funded: Env) -> None:
+    env, wallet = funded, funded.wallets[0]
+    ix = env.program.lock_job(settlement_authority=env.authority.pubkey(), wallet=wallet.pubkey(), job_id=2,
+                              max_credits=10, worker=env.workers[0].pubkey())
+    env.track_job(wallet, 2)
+    await env.refused(env.send([swap(ix, 5, fake_clock(env, -(2**62)))], [env.authority]), E.InvalidClockSysvar)
+
 async def test_lock_more_than_available(funded: Env) -> None:
     env, wallet = funded, funded.wallets[1]
     ix = env.program.lock_job(settlement_authority=env.authority.pubkey(), wallet=wallet.pubkey(), job_id=1,

@@ -85,7 +85,9 @@ gridpay_sdk::program_errors! {
         /// Batch settlement with no jobs, or accounts not in groups of four.
         InvalidBatch = "Batch must list 1..=32 jobs, each with its four accounts",
         /// No treasury fees to claim.
-        NoFeesToClaim = "No treasury fees to claim"
+        NoFeesToClaim = "No treasury fees to claim",
+        /// The clock account is not the Clock sysvar.
+        InvalidClockSysvar = "Clock account is not the Clock sysvar"
     }
 }
 

@@ -1,9 +1,12 @@
 //! Events in Anchor's layout (`sha256("event:<Name>")[..8]`, then the borsh
 //! fields), logged with `sol_log_data` — `Program data: <base64>` — which
 //! Anchor clients, anchorpy's `EventParser` and `pyclients` decode with the
-//! IDL. Every balance-changing instruction emits one carrying the balances
-//! after the change, so an indexer can follow a wallet without reading
-//! accounts.
+//! IDL. Every balance-changing instruction emits one, so an indexer can
+//! follow a wallet without reading accounts. `sol_log_data` costs a CU per
+//! byte, so the events of a job's lock and refund (the per-job cost that
+//! issue 5 budgets) carry only what an indexer needs: a lock moves
+//! `max_credits` from available to locked and a refund moves them back, so
+//! neither repeats the balances after it (the other events do).
 
 use gridpay_sdk::Pubkey;
 
@@ -19,15 +22,15 @@ gridpay_sdk::event! {
 }
 
 gridpay_sdk::event! {
-    /// A job's maximum cost was locked.
+    /// A job's maximum cost was locked: `max_credits` moved from available
+    /// to locked. The worker is not repeated: it is in the instruction and
+    /// the job account, and it moves no credit balance.
     pub struct JobLocked {
         pub credit: Pubkey,
         pub job_id: u64,
         pub max_credits: u64,
-        pub worker: Pubkey,
+        /// From then on anyone may refund the job.
         pub expires_at: i64,
-        pub available: u64,
-        pub locked: u64,
     }
 }
 
@@ -51,12 +54,12 @@ gridpay_sdk::event! {
     pub struct JobRefunded {
         pub credit: Pubkey,
         pub job_id: u64,
+        /// The job's `max_credits`: kept although the lock event carries it,
+        /// so a ledger that skips locks can apply a refund on its own.
         pub credits: u64,
         /// Refunded by someone other than the settlement authority (possible
         /// only after the timeout).
         pub by_timeout: bool,
-        pub available: u64,
-        pub locked: u64,
     }
 }
 
@@ -107,6 +110,6 @@ mod tests {
 
     #[test]
     fn refunded_has_one_bool_byte() {
-        assert_eq!(JobRefunded::ENCODED_LEN, 8 + 32 + 8 + 8 + 1 + 8 + 8);
+        assert_eq!(JobRefunded::ENCODED_LEN, 8 + 32 + 8 + 8 + 1);
     }
 }

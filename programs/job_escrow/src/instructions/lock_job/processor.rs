@@ -1,7 +1,6 @@
 use gridpay_sdk::cpi::system::CreateRentExempt;
 use gridpay_sdk::cpi::Signer;
 use gridpay_sdk::state::AccountState;
-use gridpay_sdk::sysvars::clock::Clock;
 use gridpay_sdk::{seeds, AccountView, ProgramError, ProgramResult, Pubkey};
 
 use super::{LockJobAccounts, LockJobData};
@@ -9,7 +8,7 @@ use crate::errors::EscrowError;
 use crate::events::JobLocked;
 use crate::logic::{self, LockParams};
 use crate::state::{Config, CreditAccount, Job};
-use crate::utils::{init_created, load, load_mut, verify_job_address, JOB_SEED};
+use crate::utils::{clock_unix_timestamp, init_created, load, load_mut, verify_job_address, JOB_SEED};
 
 /// Opens the job PDA and moves `max_credits` from available to locked.
 // Out of line: inlined, lock_job and refund_job share the dispatcher's frame
@@ -47,8 +46,8 @@ pub fn process_lock_job(program_id: &Pubkey, accounts: &[AccountView], data: &[u
             e => e,
         })?;
 
-    let now = Clock::unix_timestamp()?;
-    let (available, locked, expires_at) = {
+    let now = clock_unix_timestamp(a.clock)?;
+    let expires_at = {
         let mut job = init_created::<Job>(a.job)?;
         logic::lock(
             &mut credit,
@@ -64,7 +63,7 @@ pub fn process_lock_job(program_id: &Pubkey, accounts: &[AccountView], data: &[u
                 bump: d.job_bump,
             },
         )?;
-        (credit.available.get(), credit.locked.get(), job.expires_at.get())
+        job.expires_at.get()
     };
     drop(credit);
 
@@ -72,10 +71,7 @@ pub fn process_lock_job(program_id: &Pubkey, accounts: &[AccountView], data: &[u
         credit: *a.credit.key(),
         job_id: d.job_id,
         max_credits: d.max_credits,
-        worker: *d.worker,
         expires_at,
-        available,
-        locked,
     }
     .emit()
 }

@@ -11,12 +11,15 @@ use crate::utils::{verify_signer, verify_writable};
 /// 2. `[writable]` credit — the job's credit account
 /// 3. `[writable]` job — the open job (closed by this instruction)
 /// 4. `[writable]` rent_receiver — the job's rent payer
+/// 5. `[]` clock — the Clock sysvar, read (and its key checked) only for a
+///    refund by someone other than the settlement authority
 pub struct RefundJobAccounts<'a> {
     pub caller: &'a AccountView,
     pub config: &'a AccountView,
     pub credit: &'a AccountView,
     pub job: &'a AccountView,
     pub rent_receiver: &'a AccountView,
+    pub clock: &'a AccountView,
 }
 
 impl<'a> TryFrom<&'a [AccountView]> for RefundJobAccounts<'a> {
@@ -24,7 +27,7 @@ impl<'a> TryFrom<&'a [AccountView]> for RefundJobAccounts<'a> {
 
     #[inline(always)]
     fn try_from(accounts: &'a [AccountView]) -> Result<Self, EscrowError> {
-        let [caller, config, credit, job, rent_receiver, ..] = accounts else {
+        let [caller, config, credit, job, rent_receiver, clock, ..] = accounts else {
             return Err(EscrowError::NotEnoughAccounts);
         };
         // 1. Signers
@@ -33,6 +36,6 @@ impl<'a> TryFrom<&'a [AccountView]> for RefundJobAccounts<'a> {
         verify_writable(credit)?;
         verify_writable(job)?;
         verify_writable(rent_receiver)?;
-        Ok(Self { caller, config, credit, job, rent_receiver })
+        Ok(Self { caller, config, credit, job, rent_receiver, clock })
     }
 }

@@ -1,4 +1,3 @@
-use gridpay_sdk::sysvars::clock::Clock;
 use gridpay_sdk::{AccountView, ProgramResult, Pubkey};
 
 use super::{RefundJobAccounts, RefundJobData};
@@ -6,7 +5,7 @@ use crate::errors::EscrowError;
 use crate::events::JobRefunded;
 use crate::logic;
 use crate::state::{Config, CreditAccount};
-use crate::utils::{load, load_job, load_mut, same_key, verify_distinct};
+use crate::utils::{clock_unix_timestamp, load, load_job, load_mut, same_key, verify_distinct};
 
 /// Refunds a job in full and closes it. Works while paused: a user must
 /// never depend on the facilitator (or the admin) to get a lock back.
@@ -22,8 +21,8 @@ pub fn process_refund_job(program_id: &Pubkey, accounts: &[AccountView], data: &
     // The settlement authority may refund at any time and needs no clock;
     // anyone else refunds against the time now.
     let by_authority = same_key(a.caller.key(), &load::<Config>(a.config, program_id)?.settlement_authority);
-    let now = if by_authority { None } else { Some(Clock::unix_timestamp()?) };
-    let (credits, job_id, available, locked) = {
+    let now = if by_authority { None } else { Some(clock_unix_timestamp(a.clock)?) };
+    let (credits, job_id) = {
         let job = load_job(a.job, program_id)?;
         if &job.credit != a.credit.key() {
             return Err(EscrowError::JobCreditMismatch.into());
@@ -33,9 +32,9 @@ pub fn process_refund_job(program_id: &Pubkey, accounts: &[AccountView], data: &
         }
         let mut credit = load_mut::<CreditAccount>(a.credit, program_id)?;
         let credits = logic::refund(&mut credit, &job, now.is_none(), now.unwrap_or(0))?;
-        (credits, job.job_id.get(), credit.available.get(), credit.locked.get())
+        (credits, job.job_id.get())
     };
     a.job.close_to(a.rent_receiver)?;
 
-    JobRefunded { credit: *a.credit.key(), job_id, credits, by_timeout: now.is_some(), available, locked }.emit()
+    JobRefunded { credit: *a.credit.key(), job_id, credits, by_timeout: now.is_some() }.emit()
 }
