@@ -1,4 +1,4 @@
-"""Client of the ``staking`` program: PDAs, typed instruction builders,
+"""Client of the ``staking`` program: addresses, typed instruction builders,
 account decoders, named errors, the slash transaction with its Ed25519
 precompile instructions, the eligibility view, and an async high-level
 client.
@@ -23,6 +23,14 @@ from typing import Any, ClassVar
 from solders.instruction import Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.system_program import (
+    AllocateWithSeedParams,
+    CreateAccountWithSeedParams,
+    TransferParams,
+    allocate_with_seed,
+    create_account_with_seed,
+    transfer,
+)
 from solders.sysvar import INSTRUCTIONS
 
 from gridpay.keys import local_program_keypair
@@ -53,7 +61,8 @@ IDL = ProgramIdl.load(IDL_PATH)
 #: The program id the IDL declares (the local deploy key, see :func:`program_keypair`).
 PROGRAM_ID: Pubkey = IDL.address
 
-STAKE_SEED = b"stake"
+#: A position lives at ``create_with_seed(operator, "stake:<role>", program)``.
+STAKE_SEED_PREFIX = "stake:"
 PROOF_SEED = b"proof"
 
 ROLE_COUNT = 4
@@ -141,7 +150,6 @@ class StakePosition(_Account):
     IDL_NAME: ClassVar[str] = "StakePosition"
     operator: Pubkey
     role: int
-    bump: int
     staked: int
     unstaking: int
     unstake_requested_at: int
@@ -204,13 +212,30 @@ class StakingProgram(ProgramBuilder):
     IDL = IDL
 
     def stake_address(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> Pubkey:
-        return self.stake_pda(operator, role)[0]
+        """The operator's position in ``role``: not a PDA but
+        ``create_with_seed(operator, "stake:<role>", program)``, one address
+        per (operator, role) that the program checks with one hash whatever
+        the key (a PDA's uniqueness costs a hash and a curve test per bump
+        below 255)."""
+        return Pubkey.create_with_seed(operator, stake_seed(role), self.program_id)
 
-    def stake_pda(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> tuple[Pubkey, int]:
-        """The position's address and canonical bump (``stake`` passes the
-        bump: the program checks it with one hash instead of searching)."""
-        _check_role(role)
-        return find_pda([STAKE_SEED, operator, bytes([role])], self.program_id)
+    def open_position(self, *, operator: Pubkey, lamports: int, role: int = ROLE_COMPUTE,
+                      prefunded: int = 0) -> list[Instruction]:
+        """System instructions creating the operator's position account for
+        this program, to precede its first ``stake`` in the same transaction
+        (``lamports``: the rent-exempt minimum). ``prefunded``: lamports
+        someone already sent to the address, which makes
+        ``CreateAccountWithSeed`` fail; then the account is topped up and
+        allocated instead."""
+        seed, space, address = stake_seed(role), StakePosition.size(), self.stake_address(operator, role)
+        if prefunded == 0:
+            return [create_account_with_seed(CreateAccountWithSeedParams(
+                from_pubkey=operator, to_pubkey=address, base=operator, seed=seed, lamports=lamports,
+                space=space, owner=self.program_id))]
+        top_up = [transfer(TransferParams(from_pubkey=operator, to_pubkey=address,
+                                          lamports=lamports - prefunded))] if prefunded < lamports else []
+        return [*top_up, allocate_with_seed(AllocateWithSeedParams(
+            address=address, base=operator, seed=seed, space=space, owner=self.program_id))]
 
     def config_pda(self) -> tuple[Pubkey, int]:
         """The config's address and canonical bump (``initialize`` passes the bump)."""
@@ -239,15 +264,17 @@ class StakingProgram(ProgramBuilder):
 
     def stake(self, *, operator: Pubkey, sgl_mint: Pubkey, amount: int, role: int = ROLE_COMPUTE,
               operator_token: Pubkey | None = None, vault: Pubkey | None = None,
-              position: tuple[Pubkey, int] | None = None) -> Instruction:
-        """``position``: (address, bump) instead of the canonical PDA (attack tests)."""
-        address, bump = position or self.stake_pda(operator, role)
+              position: Pubkey | None = None) -> Instruction:
+        """The stake instruction alone (a first stake needs
+        :meth:`open_position` before it). ``position``: another account in
+        place of the operator's (attack tests)."""
         return self._ix(
             "stake",
-            {"operator": operator, "config": self.config_address(), "stake": address,
+            {"operator": operator, "config": self.config_address(),
+             "stake": position or self.stake_address(operator, role),
              "operator_token": operator_token or associated_token_address(operator, sgl_mint),
              "vault": vault or self.vault_address(sgl_mint), "sgl_mint": sgl_mint},
-            {"role": role, "amount": amount, "stake_bump": bump},
+            {"role": role, "amount": amount},
         )
 
     def request_unstake(self, *, operator: Pubkey, amount: int, role: int = ROLE_COMPUTE) -> Instruction:
@@ -306,6 +333,12 @@ def _check_role(role: int) -> None:
         raise ValueError(f"role must be in 0..{ROLE_COUNT - 1}, got {role}")
 
 
+def stake_seed(role: int) -> str:
+    """The seed of a role's position address: ``"stake:<role>"``."""
+    _check_role(role)
+    return f"{STAKE_SEED_PREFIX}{role}"
+
+
 # --- high-level client -----------------------------------------------------
 
 
@@ -324,7 +357,13 @@ class StakingClient(ProgramClient[StakingProgram, Config]):
     # reads
 
     async def position(self, operator: Pubkey, role: int = ROLE_COMPUTE) -> StakePosition | None:
-        return await self._account(self.program.stake_address(operator, role), StakePosition)
+        """The operator's position; None until its first stake (lamports
+        someone sent to the address do not make it a position)."""
+        account = await self.transport.get_account(self.program.stake_address(operator, role))
+        # Created for this program but not yet staked into: no position either.
+        if account is None or account.owner != self.program.program_id or not any(account.data[:8]):
+            return None
+        return StakePosition.decode(account.data)
 
     async def proof_record(self, operator: Pubkey, job_id: bytes) -> ProofRecord | None:
         return await self._account(self.program.proof_address(operator, job_id), ProofRecord)
@@ -357,13 +396,19 @@ class StakingClient(ProgramClient[StakingProgram, Config]):
     async def stake(self, operator: Keypair, amount: int, *, role: int = ROLE_COMPUTE,
                     source: Pubkey | None = None) -> TxResult:
         """Stakes ``amount`` base units from ``source`` (default: the
-        operator's associated token account)."""
+        operator's associated token account); the first stake in a role
+        creates the position's account in the same transaction."""
         cfg = await self.config()
-        return await self._send(
-            [self.program.stake(operator=operator.pubkey(), sgl_mint=cfg.sgl_mint, amount=amount, role=role,
-                                operator_token=source, vault=cfg.vault)],
-            [operator],
-        )
+        address = self.program.stake_address(operator.pubkey(), role)
+        account = await self.transport.get_account(address)
+        ixs = []
+        if account is None or account.owner != self.program.program_id:
+            rent = await self.transport.minimum_balance(StakePosition.size())
+            ixs += self.program.open_position(operator=operator.pubkey(), lamports=rent, role=role,
+                                              prefunded=0 if account is None else account.lamports)
+        ixs.append(self.program.stake(operator=operator.pubkey(), sgl_mint=cfg.sgl_mint, amount=amount, role=role,
+                                      operator_token=source, vault=cfg.vault))
+        return await self._send(ixs, [operator])
 
     async def request_unstake(self, operator: Keypair, amount: int, *, role: int = ROLE_COMPUTE) -> TxResult:
         return await self._send(

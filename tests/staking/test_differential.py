@@ -82,9 +82,7 @@ class ProgramSide:
             (amount,) = struct.unpack("<Q", req.args)
             w.set_balance(wallet, amount)
             w.set_balance(w.vault, 0)
-            # The bump passed is the one stored (a later stake checks it against that).
-            ixs = [w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, role=position.role,
-                                   position=(stake_address, position.bump))]
+            ixs = [w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, role=position.role)]
         elif req.op == REQUEST_UNSTAKE:
             amount, now, cooldown = struct.unpack("<Qqq", req.args)
             self._config(cooldown=(position.role, cooldown))
@@ -177,7 +175,7 @@ def positions(draw, operator: Pubkey, role: int | None = None) -> tuple[bytes, d
     requested = draw(TIMES) if pending else 0
     fields = {
         "operator": operator, "role": draw(st.integers(0, staking.ROLE_COUNT - 1)) if role is None else role,
-        "bump": draw(st.integers(0, 255)), "reserved": [0] * 6,
+        "reserved": [0] * 7,
         "staked": draw(U64S), "unstaking": draw(U64S) if pending else draw(st.sampled_from([0, 0, 1])),
         "unstake_requested_at": requested,
         "unstake_available_at": draw(near(requested)) if pending else 0,
@@ -260,7 +258,7 @@ def test_native_and_sbf_agree(op: int, differential: Differential, program_side:
 def test_known_replies(native) -> None:  # noqa: ANN001
     """Anchors for the native side itself, computed by hand."""
     operator = Keypair().pubkey()
-    fields = {"operator": operator, "role": 0, "bump": 1, "reserved": [0] * 6, "staked": 1_000_000,
+    fields = {"operator": operator, "role": 0, "reserved": [0] * 7, "staked": 1_000_000,
               "unstaking": 600_000, "unstake_requested_at": 100, "unstake_available_at": 150, "total_slashed": 7}
     account = staking.IDL.encode_account("StakePosition", fields)
 

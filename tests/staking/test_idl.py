@@ -194,8 +194,10 @@ async def test_every_instruction_encoded_by_anchorpy_runs(staking_so, coder: Cod
                       {"paused": paused})
     op = await w.new_operator()
     amount = MIN_STAKE + 10 * SGL
-    await ran.run([prog.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, role=0)], [op], "stake",
-                  {"role": 0, "amount": amount, "stake_bump": prog.stake_pda(op.pubkey())[1]})
+    rent = w.svm.minimum_balance_for_rent_exemption(staking.StakePosition.size())
+    await ran.run([*prog.open_position(operator=op.pubkey(), lamports=rent),
+                   prog.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=amount, role=0)], [op], "stake",
+                  {"role": 0, "amount": amount})
     for name in ("request_unstake", "cancel_unstake", "request_unstake"):
         ix = prog.request_unstake(operator=op.pubkey(), amount=SGL) if name == "request_unstake" else \
             prog.cancel_unstake(operator=op.pubkey())

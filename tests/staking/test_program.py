@@ -11,6 +11,14 @@ import pytest
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
+from solders.system_program import (
+    AllocateWithSeedParams,
+    CreateAccountParams,
+    CreateAccountWithSeedParams,
+    allocate_with_seed,
+    create_account,
+    create_account_with_seed,
+)
 
 from pyclients.solana import receipts as R
 from pyclients.solana import staking
@@ -428,18 +436,99 @@ async def test_wrong_vault_mint_penalty_vault_and_duplicates(world: World) -> No
                                                          destination=w.vault)], [op]), E.DestinationIsVault)
 
 
-async def test_stake_pda_with_other_seeds_and_bad_role(world: World) -> None:
+async def test_stake_address_of_another_role_and_bad_role(world: World) -> None:
     w = world
     op = await w.new_operator()
-    ix = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=1, role=0)
-    metas = list(ix.accounts)
-    metas[2] = AccountMeta(w.program.stake_address(op.pubkey(), 1), False, True)
-    await refused(w, w.send([Instruction(ix.program_id, bytes(ix.data), metas)], [op]), E.InvalidPda)
+    rent = w.svm.minimum_balance_for_rent_exemption(staking.StakePosition.size())
+    # The operator's role-1 account, created, passed for a role-0 stake.
+    role_1 = w.program.stake_address(op.pubkey(), 1)
+    ixs = [*w.program.open_position(operator=op.pubkey(), lamports=rent, role=1),
+           w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=1, role=0, position=role_1)]
+    await refused(w, w.send(ixs, [op]), E.InvalidStakeAddress)
+    # Once open in role 1, its stored role stands for its address.
+    await w.client.stake(op, 1, role=1)
+    ix = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=1, role=0, position=role_1)
+    await refused(w, w.send([ix], [op]), E.InvalidStakeAddress)
     bad_role = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=1, role=0)
     data = bytearray(bad_role.data)
     data[8] = staking.ROLE_COUNT
-    await refused(w, w.send([Instruction(ix.program_id, bytes(data), list(bad_role.accounts))], [op]),
+    await refused(w, w.send([Instruction(bad_role.program_id, bytes(data), list(bad_role.accounts))], [op]),
                   E.InvalidRole)
+
+
+def _system_create(payer: Keypair, address: Pubkey, owner: Pubkey, lamports: int, space: int,
+                   base: Pubkey | None = None, seed: str | None = None) -> Instruction:
+    if seed is None:
+        return create_account(CreateAccountParams(from_pubkey=payer.pubkey(), to_pubkey=address, lamports=lamports,
+                                                  space=space, owner=owner))
+    return create_account_with_seed(CreateAccountWithSeedParams(
+        from_pubkey=payer.pubkey(), to_pubkey=address, base=base or payer.pubkey(), seed=seed, lamports=lamports,
+        space=space, owner=owner))
+
+
+async def test_stake_position_address_is_checked(world: World) -> None:
+    """A position opens only at ``create_with_seed(operator, "stake:<role>",
+    program)``, created for this program with the position's size: every
+    other account is refused with its own error, nothing is initialized and
+    nothing moves."""
+    w = world
+    prog, op = w.program, await w.new_operator()
+    victim = await w.new_operator()
+    space = staking.StakePosition.size()
+    rent = w.svm.minimum_balance_for_rent_exemption(space)
+    own = prog.stake_address(op.pubkey())
+
+    def stake_into(position: Pubkey) -> Instruction:
+        return prog.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=MIN_STAKE, position=position)
+
+    # Not created first: nothing at the address.
+    await refused(w, w.send([stake_into(own)], [op]), E.StakeAccountNotCreated)
+    # Only lamports at the address (a with-seed address includes its owner, so
+    # no other program's account can sit there).
+    w.svm.airdrop(own, rent)
+    await refused(w, w.send([stake_into(own)], [op]), E.StakeAccountNotCreated)
+    # Created for this program but a byte too large.
+    ixs = [allocate_with_seed(AllocateWithSeedParams(address=own, base=op.pubkey(), seed="stake:0", space=space + 1,
+                                                     owner=prog.program_id)), stake_into(own)]
+    await refused(w, w.send(ixs, [op]), E.InvalidAccountData)
+    # Created for this program at addresses that are not the operator's position:
+    # another seed, a plain keypair account, and another operator's address.
+    other_seed = Pubkey.create_with_seed(op.pubkey(), "stake:00", prog.program_id)
+    plain = Keypair()
+    for ixs, signers, address in [
+        ([_system_create(op, other_seed, prog.program_id, rent, space, seed="stake:00"), stake_into(other_seed)],
+         [op], other_seed),
+        ([_system_create(op, plain.pubkey(), prog.program_id, rent, space), stake_into(plain.pubkey())],
+         [op, plain], plain.pubkey()),
+    ]:
+        await refused(w, w.send(ixs, signers), E.InvalidStakeAddress)
+        assert w.svm.get_account(address) is None, "a refused stake left an account behind"
+    victims = prog.stake_address(victim.pubkey())
+    await refused(w, w.send([stake_into(victims)], [op]), E.InvalidStakeAddress)
+    # The real thing opens; staking again adds to it (no second opening).
+    await w.client.stake(op, MIN_STAKE)
+    await w.client.stake(op, SGL)
+    position = await w.client.position(op.pubkey())
+    assert (position.operator, position.role, position.staked) == (op.pubkey(), 0, MIN_STAKE + SGL)
+    assert w.svm.get_account(own).owner == prog.program_id
+
+
+async def test_lamports_sent_to_a_position_address_do_not_block_it(world: World) -> None:
+    """Anyone can send lamports to an operator's future position address,
+    which makes ``CreateAccountWithSeed`` fail; the client then tops the
+    account up and allocates it instead, and the position opens."""
+    w = world
+    space = staking.StakePosition.size()
+    rent = w.svm.minimum_balance_for_rent_exemption(space)
+    for gift in (1, rent, rent + 7):
+        op = await w.new_operator()
+        address = w.program.stake_address(op.pubkey())
+        w.svm.airdrop(address, gift)
+        assert await w.client.position(op.pubkey()) is None
+        await w.client.stake(op, MIN_STAKE)
+        assert (await w.client.position(op.pubkey())).staked == MIN_STAKE
+        assert w.svm.get_account(address).lamports == max(rent, gift)
+        assert (await w.client.may_serve(op.pubkey())).eligible
 
 
 def _non_canonical(seeds: list[bytes], program_id: Pubkey) -> tuple[Pubkey, int]:
@@ -452,30 +541,6 @@ def _non_canonical(seeds: list[bytes], program_id: Pubkey) -> tuple[Pubkey, int]
         if not address.is_on_curve():
             return address, bump
     raise AssertionError("no lower bump gives a PDA")
-
-
-async def test_stake_position_bump_is_checked(world: World) -> None:
-    """The position's bump comes from the instruction data: a wrong bump, a
-    PDA of other seeds, or a valid but non-canonical PDA is refused with its
-    own error before anything is created or moved."""
-    w = world
-    op = await w.new_operator()
-    seeds = [staking.STAKE_SEED, bytes(op.pubkey()), bytes([staking.ROLE_COMPUTE])]
-    canonical, bump = w.program.stake_pda(op.pubkey())
-    lower, lower_bump = _non_canonical(seeds, w.program.program_id)
-    other_seeds = find_pda([staking.STAKE_SEED, bytes(op.pubkey()), b"\x07"], w.program.program_id)
-    for position, error in [((canonical, bump ^ 1), E.InvalidPda),  # wrong bump
-                            ((lower, bump), E.InvalidPda),  # another address, canonical bump
-                            (other_seeds, E.InvalidPda),  # PDA of other seeds
-                            ((lower, lower_bump), E.NonCanonicalBump)]:
-        ix = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=MIN_STAKE, position=position)
-        await refused(w, w.send([ix], [op]), error)
-        assert w.svm.get_account(position[0]) is None, "a refused stake created an account"
-    await w.client.stake(op, MIN_STAKE)
-    assert (await w.client.position(op.pubkey())).bump == bump
-    # Once open, the stored bump is the one to pass.
-    ix = w.program.stake(operator=op.pubkey(), sgl_mint=w.mint, amount=SGL, position=(canonical, bump ^ 1))
-    await refused(w, w.send([ix], [op]), E.InvalidPda)
 
 
 async def test_initialize_config_bump_is_checked(staking_so) -> None:  # noqa: ANN001

@@ -95,5 +95,12 @@ gridpay_sdk::program_errors! {
         /// The address is the PDA of the seeds with the bump passed, but a
         /// higher bump gives a PDA too: only the canonical one is accepted.
         NonCanonicalBump = "Bump is not the canonical (highest valid) bump of the PDA",
+        /// The stake account is not `create_with_seed(operator,
+        /// "stake:<role>", program_id)` for the signer and role.
+        InvalidStakeAddress = "Stake account is not the operator's position address for this role",
+        /// A position's first stake: the account at its address was not
+        /// created for this program in the same transaction (System
+        /// Program `CreateAccountWithSeed`, or `AllocateWithSeed`).
+        StakeAccountNotCreated = "Stake account does not exist yet: create it with seed, owned by this program, first",
     }
 }

@@ -10,20 +10,20 @@
 //! Layout: `state/` (zero-copy accounts), `logic.rs` (pure state
 //! transitions, shared by the program and the host tests), `instructions/`
 //! (one folder per instruction), `events.rs`, `errors.rs`, `checks.rs`
-//! (named account checks), `pda.rs` (the canonical-PDA check on a bump
-//! passed in instruction data). The receipt format is the `gridpay-receipts`
+//! (named account checks), `address.rs` (the config's canonical-PDA check
+//! and a position's create-with-seed address). The receipt format is the `gridpay-receipts`
 //! crate.
 #![no_std]
 
 #[cfg(any(test, feature = "ffi"))]
 extern crate std;
 
+pub mod address;
 pub mod checks;
 pub mod errors;
 pub mod events;
 pub mod instructions;
 pub mod logic;
-pub mod pda;
 pub mod state;
 
 #[cfg(feature = "ffi")]

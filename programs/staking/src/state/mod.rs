@@ -13,7 +13,8 @@ pub use stake::StakePosition;
 
 /// Seed of the config PDA (also the vault's token authority).
 pub const CONFIG_SEED: &[u8] = b"config";
-/// First seed of a stake position PDA: `["stake", operator, [role]]`.
-pub const STAKE_SEED: &[u8] = b"stake";
+/// A stake position lives at `create_with_seed(operator, "stake:<role>",
+/// program_id)` (see `address.rs`); this is the seed before the role digit.
+pub const STAKE_SEED_PREFIX: &[u8] = b"stake:";
 /// First seed of a proof record PDA: `["proof", operator, job_id]`.
 pub const PROOF_SEED: &[u8] = b"proof";

@@ -5,20 +5,20 @@ use gridpay_sdk::Pubkey;
 use crate::errors::StakingError;
 use crate::logic::{Position, SlashOutcome};
 
-/// One operator's stake in one role: the PDA of `["stake", operator, [role]]`.
+/// One operator's stake in one role, at `create_with_seed(operator,
+/// "stake:<role>", program_id)`.
 /// The SGL itself sits in the vault; this account is the operator's claim
 /// on it, and only the operator can move it out.
 ///
 /// Layout after the discriminator (80 bytes):
-/// `[0..32]` operator · `[32]` role · `[33]` bump · `[34..40]` reserved ·
+/// `[0..32]` operator · `[32]` role · `[33..40]` reserved ·
 /// `[40..48]` staked · `[48..56]` unstaking · `[56..64]` unstake_requested_at ·
 /// `[64..72]` unstake_available_at · `[72..80]` total_slashed
 #[repr(C)]
 pub struct StakePosition {
     pub operator: Pubkey,
     pub role: u8,
-    pub bump: u8,
-    pub reserved: [u8; 6],
+    pub reserved: [u8; 7],
     /// Active stake, base units.
     pub staked: PodU64,
     /// Requested for unstaking, in cooldown, base units.

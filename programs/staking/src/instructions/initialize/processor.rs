@@ -7,7 +7,7 @@ use super::{Accounts, Data};
 use crate::checks;
 use crate::errors::StakingError;
 use crate::events::ConfigUpdated;
-use crate::pda::verify_canonical;
+use crate::address::verify_canonical;
 use crate::state::{Config, CONFIG_SEED};
 
 /// Creates the config PDA with the given settings; the signer becomes admin.

@@ -3,12 +3,10 @@ use gridpay_sdk::ProgramError;
 
 use crate::checks::bad_data;
 
-/// `stake` arguments: `[0]` role u8 · `[1..9]` amount u64 (base units) ·
-/// `[9]` stake_bump u8 (the position PDA's canonical bump, found off-chain).
+/// `stake` arguments: `[0]` role u8 · `[1..9]` amount u64 (base units).
 pub struct Data {
     pub role: u8,
     pub amount: u64,
-    pub stake_bump: u8,
 }
 
 impl Data {
@@ -16,8 +14,7 @@ impl Data {
         let mut r = Reader::new(bytes);
         let role = r.read().map_err(bad_data)?;
         let amount = r.read().map_err(bad_data)?;
-        let stake_bump = r.read().map_err(bad_data)?;
         r.finish().map_err(bad_data)?;
-        Ok(Self { role, amount, stake_bump })
+        Ok(Self { role, amount })
     }
 }

@@ -1,23 +1,21 @@
-use gridpay_sdk::cpi::system::CreateRentExempt;
 use gridpay_sdk::cpi::token::TransferChecked;
-use gridpay_sdk::cpi::Signer;
-use gridpay_sdk::seeds;
+use gridpay_sdk::discriminator::DISCRIMINATOR_LEN;
 use gridpay_sdk::state::AccountState;
 use gridpay_sdk::{AccountView, ProgramError, ProgramResult, Pubkey};
 
 use super::{Accounts, Data};
+use crate::address::verify_stake_address;
 use crate::checks;
 use crate::errors::StakingError;
 use crate::events::Staked;
 use crate::logic::check_role;
-use crate::pda::verify_canonical;
-use crate::state::{Config, StakePosition, STAKE_SEED};
+use crate::state::{Config, StakePosition};
 
-/// Adds SGL to the operator's position in a role, creating the position on
+/// Adds SGL to the operator's position in a role, opening the position on
 /// first use.
 pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     let a = Accounts::try_from(accounts)?;
-    let Data { role, amount, stake_bump } = Data::parse(data)?;
+    let Data { role, amount } = Data::parse(data)?;
     check_role(role)?;
 
     let (mint, vault) = {
@@ -31,19 +29,19 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     let decimals = checks::mint_decimals(a.sgl_mint, &mint)?;
     checks::paying_token_account(a.operator_token, &mint, a.operator.key(), amount)?;
 
-    let staked = if !a.stake.is_owned_by(program_id) {
-        open_position(program_id, &a, role, stake_bump, amount)?
-    } else {
+    let staked = if is_open(a.stake, program_id)? {
         let mut stake = checks::load_mut::<StakePosition>(a.stake, program_id)?;
         if &stake.operator != a.operator.key() {
             return Err(StakingError::NotStakeOperator.into());
         }
-        // The stored role and bump are those of the address it was created
-        // at: a position of another role, or a wrong bump, is not this PDA.
-        if stake.role != role || stake.bump != stake_bump {
-            return Err(StakingError::InvalidPda.into());
+        // A position is only ever opened at the address of its operator and
+        // role, so the stored role stands for the address.
+        if stake.role != role {
+            return Err(StakingError::InvalidStakeAddress.into());
         }
         stake.stake(amount)?
+    } else {
+        open_position(program_id, &a, role, amount)?
     };
 
     TransferChecked {
@@ -59,21 +57,31 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     Staked { operator: *a.operator.key(), role, amount, staked }.emit()
 }
 
-/// Creates the position at its canonical PDA (never at any other address:
-/// that is what lets later instructions trust owner + stored keys) with
-/// `amount` staked; returns the active stake.
+/// Whether `stake` holds an opened position (owned here, discriminator
+/// written); its type and size are checked when it is loaded.
+#[inline(always)]
+fn is_open(stake: &AccountView, program_id: &Pubkey) -> Result<bool, ProgramError> {
+    if !stake.is_owned_by(program_id) {
+        return Ok(false);
+    }
+    let data = stake.try_borrow_data().map_err(|_| ProgramError::from(StakingError::DuplicateAccount))?;
+    Ok(data.get(..DISCRIMINATOR_LEN).is_some_and(|d| d.iter().any(|b| *b != 0)))
+}
+
+/// Opens the position the operator has just created for this program at
+/// its address (never any other address: that is what lets later
+/// instructions trust owner + stored keys) with `amount` staked; returns
+/// the active stake. The runtime has already required the account to be
+/// rent-exempt.
 #[cold]
 #[inline(never)]
-fn open_position(program_id: &Pubkey, a: &Accounts<'_>, role: u8, bump: u8, amount: u64) -> Result<u64, ProgramError> {
-    let role_seed = [role];
-    verify_canonical(a.stake, &[STAKE_SEED, a.operator.key().as_ref(), &role_seed], bump, program_id)?;
-    let bump_seed = [bump];
-    let signer = seeds!(STAKE_SEED, a.operator.key().as_ref(), &role_seed, &bump_seed);
-    CreateRentExempt { payer: a.operator, account: a.stake, space: StakePosition::SPACE as u64, owner: program_id }
-        .invoke_signed(&[Signer::from(&signer)])?;
-    let mut stake = checks::init_created::<StakePosition>(a.stake)?;
+fn open_position(program_id: &Pubkey, a: &Accounts<'_>, role: u8, amount: u64) -> Result<u64, ProgramError> {
+    verify_stake_address(a.stake, a.operator.key(), role, program_id)?;
+    let mut stake = StakePosition::init(a.stake, program_id).map_err(|e| match e {
+        ProgramError::InvalidAccountOwner => StakingError::StakeAccountNotCreated,
+        _ => StakingError::InvalidAccountData,
+    })?;
     stake.operator = *a.operator.key();
     stake.role = role;
-    stake.bump = bump;
     Ok(stake.stake(amount)?)
 }

@@ -1,5 +1,9 @@
-//! The canonical-PDA check for the accounts this program creates, with the
-//! bump taken from instruction data: one `sol_sha256` (~130 CU) when the bump
+//! How the program knows an account is the one its seeds name, without a
+//! search: the config's canonical-PDA check, and a stake position's
+//! create-with-seed address.
+//!
+//! The config PDA (it signs for the vault, so it must be a PDA) is checked
+//! with the bump taken from instruction data: one `sol_sha256` (~130 CU) when the bump
 //! is 255, plus one hash and one `sol_curve_validate_point` (159 CU) per
 //! higher bump (314 CU each, measured by `gridpay bench staking`), instead of
 //! `find_program_address` (1,500 CU per bump tried).
@@ -11,17 +15,60 @@
 //! higher bump is on it. The first and last are checked here. The middle one
 //! is checked by the runtime when the program signs with these seeds to
 //! create the account — the only use of this check — so it is not paid twice.
+//! The config is created once per deployment, so this bump-dependent cost
+//! is paid once.
 //!
-//! Kept in the program rather than the SDK for now (the SDK was being edited
-//! elsewhere when this was written); it is generic over the seeds.
+//! A stake position is not a PDA: nothing signs for it, and a PDA's
+//! uniqueness costs 314 CU per bump below 255, which an operator cannot
+//! choose (a quarter of all operators would pay 628 CU or more to open a
+//! position). It lives at `create_with_seed(operator, "stake:<role>",
+//! program_id)` = `sha256(operator || seed || program_id)`: one address per
+//! (operator, role), one hash to check whatever the key, and only the
+//! operator (the base, who must sign) can create it, in the same
+//! transaction, with the System Program.
 
 use gridpay_sdk::pda::PDA_MARKER;
 use gridpay_sdk::{AccountView, ProgramError, Pubkey};
 
 use crate::errors::StakingError;
+use crate::state::STAKE_SEED_PREFIX;
 
-/// Longest seed bytes hashed here: `"stake" || operator || [role]`.
-const MAX_SEED_BYTES: usize = 5 + 32 + 1;
+/// The seed string of a role's position: `"stake:"` and the role's digit.
+pub const STAKE_SEED_LEN: usize = STAKE_SEED_PREFIX.len() + 1;
+
+/// `"stake:<role>"` for a role already checked to be below 10.
+#[inline(always)]
+pub fn stake_seed(role: u8) -> [u8; STAKE_SEED_LEN] {
+    let mut seed = [0u8; STAKE_SEED_LEN];
+    seed[..STAKE_SEED_PREFIX.len()].copy_from_slice(STAKE_SEED_PREFIX);
+    seed[STAKE_SEED_PREFIX.len()] = b'0' + role;
+    seed
+}
+
+/// `account` is `operator`'s position in `role`:
+/// `create_with_seed(operator, "stake:<role>", program_id)`; else
+/// `InvalidStakeAddress`.
+#[inline(always)]
+pub fn verify_stake_address(
+    account: &AccountView,
+    operator: &Pubkey,
+    role: u8,
+    program_id: &Pubkey,
+) -> Result<(), ProgramError> {
+    let mut buf = [0u8; 32 + STAKE_SEED_LEN + 32];
+    buf[..32].copy_from_slice(operator.as_ref());
+    buf[32..32 + STAKE_SEED_LEN].copy_from_slice(&stake_seed(role));
+    buf[32 + STAKE_SEED_LEN..].copy_from_slice(program_id.as_ref());
+    let mut hash = Pubkey::default();
+    sha256(&buf, &mut hash);
+    if account.key() != &hash {
+        return Err(StakingError::InvalidStakeAddress.into());
+    }
+    Ok(())
+}
+
+/// Longest seed bytes hashed by [`verify_canonical`] (the config's `"config"`).
+const MAX_SEED_BYTES: usize = 6;
 const BUF_LEN: usize = MAX_SEED_BYTES + 1 + 32 + PDA_MARKER.len();
 
 /// `account` is the PDA of `seeds` (bump excluded) under `program_id` with
