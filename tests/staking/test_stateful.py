@@ -203,6 +203,15 @@ class StakingMachine(RuleBasedStateMachine):
             m.wallets[i] -= amount
             m.vault += amount
 
+    @rule(i=st.integers(0, OPERATORS - 1), role=st.integers(0, ROLES - 1),
+          lamports=st.sampled_from([1, 1_000_000, 10**9]))
+    def gift_lamports_to_a_position_address(self, i: int, role: int, lamports: int) -> None:
+        """Anyone may send lamports to an operator's position address, opened
+        or not: it neither blocks the first stake (the client tops the
+        account up and allocates it) nor changes any stake."""
+        self.w.svm.airdrop(self.stake_addresses[(i, role)], lamports)
+        self.no_step()
+
     def pick(self, data: st.DataObject, operator: int | None = None,
              prefer: Callable[[Position], bool] = lambda p: True) -> tuple[int, int]:
         """An (operator, role) whose position fits ``prefer`` most of the time,
