@@ -144,7 +144,7 @@ async def measure(so: Path, floor_so: Path) -> Figures:
     def add(name: str, result, **kw) -> None:  # noqa: ANN001
         rows.append(Row(name, d.units(result), **kw))
 
-    add("initialize", await c.initialize(admin, sgl_mint=d.mint, penalty_vault=d.penalty_vault, params=params),
+    add("initialize", await c.initialize(admin, program_key=d.program_key, sgl_mint=d.mint, penalty_vault=d.penalty_vault, params=params),
         create_account=create_account, note="checks the config PDA's bump by hash, creates it")
     add("update_config", await c.update_config(admin, params))
     add("set_paused", await c.set_paused(admin, True))

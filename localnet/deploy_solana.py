@@ -639,7 +639,7 @@ async def ensure_staking(sender: _Sender, settings: Settings) -> tuple[staking.C
                     params=params,
                 ),
             ],
-            [DEPLOYER],
+            [DEPLOYER, staking.program_keypair()],
             "staking: initialize",
             staking.errors,
         )

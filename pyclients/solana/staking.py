@@ -250,7 +250,7 @@ class StakingProgram(ProgramBuilder):
         address, bump = config or self.config_pda()
         return self._ix(
             "initialize",
-            {"admin": admin, "config": address, "sgl_mint": sgl_mint,
+            {"admin": admin, "program_key": self.program_id, "config": address, "sgl_mint": sgl_mint,
              "vault": vault or self.vault_address(sgl_mint), "penalty_vault": penalty_vault},
             {"params": params.to_idl(), "config_bump": bump},
         )
@@ -377,14 +377,17 @@ class StakingClient(ProgramClient[StakingProgram, Config]):
 
     # writes
 
-    async def initialize(self, admin: Keypair, *, sgl_mint: Pubkey, penalty_vault: Pubkey,
+    async def initialize(self, admin: Keypair, *, program_key: Keypair, sgl_mint: Pubkey, penalty_vault: Pubkey,
                          params: Params) -> TxResult:
-        """Creates the vault (if needed) and the config in one transaction."""
+        """Creates the vault (if needed) and the config in one transaction,
+        co-signed by ``program_key``, the keypair the program was deployed at."""
+        if program_key.pubkey() != self.program.program_id:
+            raise ValueError(f"program_key {program_key.pubkey()} is not the program's key {self.program.program_id}")
         return await self._send_admin(
             [self.program.create_vault(admin.pubkey(), sgl_mint),
              self.program.initialize(admin=admin.pubkey(), sgl_mint=sgl_mint, penalty_vault=penalty_vault,
                                      params=params)],
-            [admin],
+            [admin, program_key],
         )
 
     async def update_config(self, admin: Keypair, params: Params) -> TxResult:
@@ -491,22 +494,26 @@ class LocalStaking(LocalDeployment):
     treasury: Keypair
     params: Params
     init: TxResult | None
+    #: The keypair the program is deployed at (co-signs ``initialize``).
+    program_key: Keypair
 
     @classmethod
     async def deploy(cls, so_path: Path | str, *, params: Params | None = None, initialize: bool = True,
                      decimals: int = 6, start_time: int | None = None,
-                     program_id: Pubkey = PROGRAM_ID) -> LocalStaking:
-        """Loads the ``.so`` at ``program_id`` and, with ``initialize``,
-        creates the vault and the config (``params``: default
-        :meth:`Params.default`)."""
+                     program_key: Keypair | None = None) -> LocalStaking:
+        """Loads the ``.so`` at ``program_key``'s address (default: the local
+        deploy key) and, with ``initialize``, creates the vault and the
+        config (``params``: default :meth:`Params.default`)."""
+        program_key = program_key or program_keypair()
+        program_id = program_key.pubkey()
         chain = await cls.start_chain(so_path, program_id, decimals=decimals, start_time=start_time)
         admin = await chain.wallet(sol=100)
         treasury = await chain.wallet()
         client = StakingClient(chain.transport, StakingProgram(program_id))
         params = params or Params.default(decimals)
-        deployment = cls(chain, client, admin, treasury, params, None)
+        deployment = cls(chain, client, admin, treasury, params, None, program_key)
         if initialize:
-            deployment.init = await client.initialize(admin, sgl_mint=chain.mint,
+            deployment.init = await client.initialize(admin, program_key=program_key, sgl_mint=chain.mint,
                                                       penalty_vault=deployment.penalty_vault, params=params)
         return deployment
 

@@ -63,6 +63,10 @@ class World:
         return self.local.admin
 
     @property
+    def program_key(self) -> Keypair:
+        return self.local.program_key
+
+    @property
     def mint(self) -> Pubkey:
         return self.local.mint
 

@@ -183,7 +183,7 @@ async def test_every_instruction_encoded_by_anchorpy_runs(staking_so, coder: Cod
     await ran.run([prog.create_vault(w.admin.pubkey(), w.mint),
                    prog.initialize(admin=w.admin.pubkey(), sgl_mint=w.mint, penalty_vault=w.penalty_vault,
                                    params=params)],
-                  [w.admin], "initialize", {"params": params.to_idl(), "config_bump": prog.config_pda()[1]})
+                  [w.admin, w.program_key], "initialize", {"params": params.to_idl(), "config_bump": prog.config_pda()[1]})
     changed = staking.Params(params.min_stake, (COOLDOWN, 1, 2, 3), 2_000)
     await ran.run([prog.update_config(admin=w.admin.pubkey(), params=changed)], [w.admin], "update_config",
                   {"params": changed.to_idl()})

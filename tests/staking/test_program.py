@@ -557,11 +557,12 @@ async def test_initialize_config_bump_is_checked(staking_so) -> None:  # noqa: A
                           ((lower, lower_bump), E.NonCanonicalBump)]:
         ix = prog.initialize(admin=admin.pubkey(), sgl_mint=w.mint, penalty_vault=w.penalty_vault,
                              params=w.params, config=config)
-        await refused(w, w.send([ix], [admin]), error)
+        await refused(w, w.send([ix], [admin, w.program_key]), error)
         assert w.svm.get_account(config[0]) is None, "a refused initialize created a config"
-    # Only the three transactions' signature fees (5,000 lamports each), no rent.
-    assert lamports - w.svm.get_balance(admin.pubkey()) == 3 * 5_000, "a refused initialize charged rent"
-    await w.client.initialize(admin, sgl_mint=w.mint, penalty_vault=w.penalty_vault, params=w.params)
+    # Only the three transactions' fees (two signatures of 5,000 lamports each), no rent.
+    assert lamports - w.svm.get_balance(admin.pubkey()) == 3 * 2 * 5_000, "a refused initialize charged rent"
+    await w.client.initialize(admin, program_key=w.program_key, sgl_mint=w.mint, penalty_vault=w.penalty_vault,
+                              params=w.params)
     assert (await w.client.config()).bump == bump
 
 
@@ -581,8 +582,32 @@ async def test_fake_config_and_reinitialization(world: World) -> None:
     # The stake position passed as config: owned by the program, wrong type.
     metas[1] = AccountMeta(w.program.stake_address(op.pubkey()), False, False)
     await refused(w, w.send([Instruction(ix.program_id, bytes(ix.data), metas)], [op]), E.InvalidAccountData)
-    await refused(w, w.client.initialize(w.admin, sgl_mint=w.mint, penalty_vault=w.penalty_vault,
-                                         params=w.params), E.AlreadyInitialized)
+    await refused(w, w.client.initialize(w.admin, program_key=w.program_key, sgl_mint=w.mint,
+                                         penalty_vault=w.penalty_vault, params=w.params), E.AlreadyInitialized)
+
+
+async def test_only_the_program_key_initializes(staking_so) -> None:  # noqa: ANN001
+    """A fresh deployment cannot be taken by whoever initializes it first:
+    initialize needs the program's own key as a co-signer. Passed unsigned,
+    or replaced by another signer, it is refused and nothing is created."""
+    w = await make_world(staking_so, initialize=False)
+    prog, mallory = w.program, await w.new_operator()
+    await w.send([prog.create_vault(mallory.pubkey(), w.mint)], [mallory])
+    ix = prog.initialize(admin=mallory.pubkey(), sgl_mint=w.mint, penalty_vault=w.penalty_vault, params=w.params)
+    unsigned = list(ix.accounts)
+    unsigned[1] = AccountMeta(prog.program_id, False, False)
+    await refused(w, w.send([Instruction(ix.program_id, bytes(ix.data), unsigned)], [mallory]), E.NotProgramKey)
+    imposter = list(ix.accounts)
+    imposter[1] = AccountMeta(mallory.pubkey(), True, False)
+    await refused(w, w.send([Instruction(ix.program_id, bytes(ix.data), imposter)], [mallory]), E.NotProgramKey)
+    assert w.svm.get_account(prog.config_address()) is None
+    with pytest.raises(ValueError, match="not the program's key"):
+        await w.client.initialize(mallory, program_key=mallory, sgl_mint=w.mint, penalty_vault=w.penalty_vault,
+                                  params=w.params)
+    # With the program key co-signing, anyone may pay for it and be admin.
+    await w.client.initialize(mallory, program_key=w.program_key, sgl_mint=w.mint, penalty_vault=w.penalty_vault,
+                              params=w.params)
+    assert (await w.client.config()).admin == mallory.pubkey()
 
 
 async def test_admin_only(world: World) -> None:

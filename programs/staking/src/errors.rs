@@ -102,5 +102,8 @@ gridpay_sdk::program_errors! {
         /// created for this program in the same transaction (System
         /// Program `CreateAccountWithSeed`, or `AllocateWithSeed`).
         StakeAccountNotCreated = "Stake account does not exist yet: create it with seed, owned by this program, first",
+        /// `initialize` not co-signed by the program's own key (the keypair
+        /// it was deployed at).
+        NotProgramKey = "initialize must be signed by the program's own key",
     }
 }

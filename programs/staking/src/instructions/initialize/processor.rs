@@ -10,9 +10,11 @@ use crate::events::ConfigUpdated;
 use crate::address::verify_canonical;
 use crate::state::{Config, CONFIG_SEED};
 
-/// Creates the config PDA with the given settings; the signer becomes admin.
+/// Creates the config PDA with the given settings; the admin signer becomes
+/// admin, with the program's own key co-signing.
 pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     let a = Accounts::try_from(accounts)?;
+    checks::address(a.program_key, program_id, StakingError::NotProgramKey)?;
     let Data { params, config_bump: bump } = Data::parse(data)?;
     params.validate()?;
 
