@@ -605,7 +605,7 @@ async def ensure_escrow(sender: _Sender, settings: Settings) -> tuple[escrow.Con
                 client.program.create_vault(DEPLOYER.pubkey(), USDC_MINT),
                 client.program.initialize(admin=DEPLOYER.pubkey(), usdc_mint=USDC_MINT, **want),
             ],
-            [DEPLOYER],
+            [DEPLOYER, escrow.program_keypair()],
             "job_escrow: initialize",
             escrow.errors,
         )

@@ -193,6 +193,7 @@ class EscrowProgram(ProgramBuilder):
             "initialize",
             {
                 "admin": admin,
+                "program_key": self.program_id,
                 "config": self.config_address(),
                 "usdc_mint": usdc_mint,
                 "vault": vault or self.vault_address(usdc_mint),
@@ -384,10 +385,13 @@ class EscrowClient(ProgramClient[EscrowProgram, Config]):
     # writes
 
     async def initialize(
-        self, admin: Keypair, *, usdc_mint: Pubkey, treasury: Pubkey, settlement_authority: Pubkey,
-        worker_bps: int = 8_000, job_timeout: int = 120, min_purchase_credits: int = 100,
+        self, admin: Keypair, *, program_key: Keypair, usdc_mint: Pubkey, treasury: Pubkey,
+        settlement_authority: Pubkey, worker_bps: int = 8_000, job_timeout: int = 120,
+        min_purchase_credits: int = 100,
     ) -> TxResult:
-        """Creates the vault (if needed) and the config in one transaction."""
+        """Creates the vault (if needed) and the config in one transaction,
+        co-signed by ``program_key``, the keypair the program was deployed at."""
+        self._check_program_key(program_key)
         return await self._send_admin(
             [
                 self.program.create_vault(admin.pubkey(), usdc_mint),
@@ -397,7 +401,7 @@ class EscrowClient(ProgramClient[EscrowProgram, Config]):
                     job_timeout=job_timeout, min_purchase_credits=min_purchase_credits,
                 ),
             ],
-            [admin],
+            [admin, program_key],
         )
 
     async def update_config(self, admin: Keypair, **changes: Any) -> TxResult:
@@ -530,17 +534,20 @@ class LocalEscrow(LocalDeployment):
     @classmethod
     async def deploy(
         cls, so_path: Path | str, *, wallets: int = 3, workers: int = 2, wallet_usdc: int = 1_000 * 10**6,
-        program_id: Pubkey = PROGRAM_ID, **params: Any,
+        program_key: Keypair | None = None, **params: Any,
     ) -> LocalEscrow:
-        """Loads the ``.so`` at ``program_id``, initializes it (``params``:
-        worker_bps, job_timeout, min_purchase_credits), funds ``wallets``
-        with ``wallet_usdc`` and gives ``workers`` token accounts."""
+        """Loads the ``.so`` at ``program_key``'s address (default: the local
+        deploy key), initializes it (``params``: worker_bps, job_timeout,
+        min_purchase_credits), funds ``wallets`` with ``wallet_usdc`` and
+        gives ``workers`` token accounts."""
+        program_key = program_key or program_keypair()
+        program_id = program_key.pubkey()
         chain = await cls.start_chain(so_path, program_id, decimals=USDC_DECIMALS)
         admin = await chain.wallet(sol=100)
         authority = await chain.wallet(sol=100)
         treasury_owner = await chain.wallet()
         client = EscrowClient(chain.transport, EscrowProgram(program_id))
-        init = await client.initialize(admin, usdc_mint=chain.mint, treasury=chain.ata(treasury_owner),
+        init = await client.initialize(admin, program_key=program_key, usdc_mint=chain.mint, treasury=chain.ata(treasury_owner),
                                        settlement_authority=authority.pubkey(), **params)
         deployment = cls(chain, client, admin, authority, chain.ata(treasury_owner), [], [], init)
         deployment.wallets = [await chain.wallet(wallet_usdc) for _ in range(wallets)]

@@ -381,8 +381,7 @@ class StakingClient(ProgramClient[StakingProgram, Config]):
                          params: Params) -> TxResult:
         """Creates the vault (if needed) and the config in one transaction,
         co-signed by ``program_key``, the keypair the program was deployed at."""
-        if program_key.pubkey() != self.program.program_id:
-            raise ValueError(f"program_key {program_key.pubkey()} is not the program's key {self.program.program_id}")
+        self._check_program_key(program_key)
         return await self._send_admin(
             [self.program.create_vault(admin.pubkey(), sgl_mint),
              self.program.initialize(admin=admin.pubkey(), sgl_mint=sgl_mint, penalty_vault=penalty_vault,

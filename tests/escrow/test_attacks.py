@@ -265,7 +265,29 @@ async def test_reinitialize(funded: Env) -> None:
     env = funded
     ix = env.program.initialize(admin=env.wallets[2].pubkey(), usdc_mint=env.mint, treasury=env.treasury,
                                 settlement_authority=env.wallets[2].pubkey())
-    await env.refused(env.send([ix], [env.wallets[2]]), E.AlreadyInitialized)
+    await env.refused(env.send([ix], [env.wallets[2], escrow.program_keypair()]), E.AlreadyInitialized)
+
+
+async def test_only_the_program_key_initializes(escrow_so) -> None:  # noqa: ANN001
+    """A fresh deployment cannot be taken by whoever initializes it first:
+    initialize needs the program's own key as a co-signer. Passed unsigned,
+    or replaced by another signer, it is refused and no config appears."""
+    env = await make_env(escrow_so, wallets=1, workers=0)
+    program_key = Keypair()
+    program = escrow.EscrowProgram(program_key.pubkey())
+    env.svm.add_program_from_file(program.program_id, escrow_so)
+    mallory = env.wallets[0]
+    await env.send([program.create_vault(mallory.pubkey(), env.mint)], [mallory])
+    ix = program.initialize(admin=mallory.pubkey(), usdc_mint=env.mint, treasury=env.ata(mallory),
+                            settlement_authority=mallory.pubkey())
+    for key in (AccountMeta(program.program_id, False, False), AccountMeta(mallory.pubkey(), True, False)):
+        metas = list(ix.accounts)
+        metas[1] = key
+        await env.refused(env.send([Instruction(ix.program_id, bytes(ix.data), metas)], [mallory]),
+                          E.NotProgramKey, program.config_address())
+    assert env.svm.get_account(program.config_address()) is None
+    await env.send([ix], [mallory, program_key])
+    assert env.svm.get_account(program.config_address()).owner == program.program_id
 
 
 @pytest.mark.parametrize("first", ["settle", "refund"])
@@ -443,7 +465,8 @@ async def test_claim_without_fees(funded: Env) -> None:
 async def test_initialize_with_a_mint_that_is_not_six_decimals(escrow_so) -> None:
     env = await make_env(escrow_so, wallets=0, workers=0)
     # A fresh program id, so the config PDA is free.
-    program = escrow.EscrowProgram(Keypair().pubkey())
+    program_key = Keypair()
+    program = escrow.EscrowProgram(program_key.pubkey())
     env.svm.add_program_from_file(program.program_id, escrow_so)
     mint9 = Keypair()
     rent = env.svm.minimum_balance_for_rent_exemption(token.MINT_LEN)
@@ -452,19 +475,20 @@ async def test_initialize_with_a_mint_that_is_not_six_decimals(escrow_so) -> Non
     ixs = [program.create_vault(env.admin.pubkey(), mint9.pubkey()),
            program.initialize(admin=env.admin.pubkey(), usdc_mint=mint9.pubkey(), treasury=env.treasury,
                               settlement_authority=env.authority.pubkey())]
-    await env.refused(env.send(ixs, [env.admin]), E.InvalidMint, program.config_address())
+    await env.refused(env.send(ixs, [env.admin, program_key]), E.InvalidMint, program.config_address())
 
 
 async def test_initialize_with_a_vault_someone_else_controls(escrow_so) -> None:
     env = await make_env(escrow_so, wallets=0, workers=0)
-    program = escrow.EscrowProgram(Keypair().pubkey())
+    program_key = Keypair()
+    program = escrow.EscrowProgram(program_key.pubkey())
     env.svm.add_program_from_file(program.program_id, escrow_so)
     vault = env.ata(env.admin)  # owned by the admin, not the config PDA
     await env.transport.send([token.create_ata_idempotent(env.admin.pubkey(), env.admin.pubkey(), env.mint)],
                              [env.admin])
     ix = program.initialize(admin=env.admin.pubkey(), usdc_mint=env.mint, treasury=env.treasury,
                             settlement_authority=env.authority.pubkey(), vault=vault)
-    await env.refused(env.send([ix], [env.admin]), E.InvalidVault, program.config_address())
+    await env.refused(env.send([ix], [env.admin, program_key]), E.InvalidVault, program.config_address())
 
 
 # --- malformed instructions -------------------------------------------------------

@@ -49,7 +49,7 @@ async def test_client_over_json_rpc(rpc: tuple[SolanaLocalnet, RpcTransport]) ->
     ], [admin])
 
     client = escrow.EscrowClient(transport)
-    await client.initialize(admin, usdc_mint=m, treasury=ata(admin), settlement_authority=authority.pubkey())
+    await client.initialize(admin, program_key=escrow.program_keypair(), usdc_mint=m, treasury=ata(admin), settlement_authority=authority.pubkey())
     assert (await client.config()).settlement_authority == authority.pubkey()
 
     bought = await client.buy_credits(wallet, 1_000)

@@ -17,7 +17,7 @@ from facilitator.settings import EscrowCreditsSettings
 from localnet.solana_chain import USDC_MINT, associated_token_address, fund_token_account, wallet
 from localnet.solana_rpc import SolanaLocalnet
 from pyclients.solana.common.transport import RpcTransport
-from pyclients.solana.escrow import EscrowClient
+from pyclients.solana.escrow import EscrowClient, program_keypair
 from tests.facilitator.conftest import make_settings
 
 SOL = 1_000_000_000
@@ -37,7 +37,7 @@ class EscrowWorld:
         client = EscrowClient(RpcTransport(net.url))
         authority, worker = wallet("facilitator"), wallet("bob")
         treasury = associated_token_address(wallet("operator").pubkey(), USDC_MINT)
-        await client.initialize(wallet("alice"), usdc_mint=USDC_MINT, treasury=treasury,
+        await client.initialize(wallet("alice"), program_key=program_keypair(), usdc_mint=USDC_MINT, treasury=treasury,
                                 settlement_authority=authority.pubkey())
         return cls(net, client, authority, worker, treasury)
 

@@ -87,7 +87,10 @@ gridpay_sdk::program_errors! {
         /// No treasury fees to claim.
         NoFeesToClaim = "No treasury fees to claim",
         /// The clock account is not the Clock sysvar.
-        InvalidClockSysvar = "Clock account is not the Clock sysvar"
+        InvalidClockSysvar = "Clock account is not the Clock sysvar",
+        /// `initialize` not co-signed by the program's own key (the keypair
+        /// it was deployed at).
+        NotProgramKey = "initialize must be signed by the program's own key"
     }
 }
 

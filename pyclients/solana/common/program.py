@@ -137,6 +137,11 @@ class ProgramClient(Generic[_P, _C]):
         except TransactionFailed as exc:
             raise self.ERRORS.decode(exc) from exc
 
+    def _check_program_key(self, program_key: Keypair) -> None:
+        """``initialize`` is co-signed by the keypair the program was deployed at."""
+        if program_key.pubkey() != self.program.program_id:
+            raise ValueError(f"program_key {program_key.pubkey()} is not the program's key {self.program.program_id}")
+
     async def _send_admin(self, ixs: Sequence[Instruction], signers: Sequence[Keypair]) -> TxResult:
         """Sends what changes the config; the cached copy is dropped."""
         result = await self._send(ixs, signers)

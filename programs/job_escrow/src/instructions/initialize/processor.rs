@@ -11,10 +11,13 @@ use crate::logic::USDC_DECIMALS;
 use crate::state::Config;
 use crate::utils::{verify_distinct, CONFIG_SEED};
 
-/// Creates the config. Refuses a config that exists (re-initialization), a
+/// Creates the config, co-signed by the program's own key. Refuses a config that exists (re-initialization), a
 /// mint without 6 decimals, a vault the config PDA does not solely control.
 pub fn process_initialize(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> ProgramResult {
     let a = InitializeAccounts::try_from(accounts)?;
+    if a.program_key.key() != program_id {
+        return Err(EscrowError::NotProgramKey.into());
+    }
     let d = InitializeData::try_from(data)?;
     d.params.validate()?;
 
