@@ -39,7 +39,8 @@ from pathlib import Path
 from solders.instruction import AccountMeta, Instruction
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
-from spl.token.instructions import TransferCheckedParams, transfer_checked
+from spl.token.instructions import transfer_checked
+from spl.token.models import TransferCheckedParams
 
 from gridpay import ROOT
 from pyclients.solana import receipts as R

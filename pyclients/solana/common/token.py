@@ -11,13 +11,12 @@ from solders.pubkey import Pubkey
 from solders.system_program import CreateAccountParams, create_account
 from spl.token.constants import ASSOCIATED_TOKEN_PROGRAM_ID, TOKEN_PROGRAM_ID
 from spl.token.instructions import (
-    InitializeMint2Params,
-    MintToCheckedParams,
     create_idempotent_associated_token_account,
     get_associated_token_address,
     initialize_mint2,
     mint_to_checked,
 )
+from spl.token.models import InitializeMint2Params, MintToCheckedParams
 
 __all__ = [
     "ASSOCIATED_TOKEN_PROGRAM_ID",
