@@ -1,9 +1,11 @@
-"""HTTP JSON-RPC and WebSocket server over the chain (aiohttp, one event loop).
+"""HTTP JSON-RPC and WebSocket server over the chain (one event loop).
 
-``POST /`` takes JSON-RPC 2.0 requests (single or batch); ``GET /`` with an
-Upgrade header is the WebSocket endpoint, also served on ``ws_port`` when
-given (the validator's RPC port + 1 convention); ``GET /health`` answers
-"ok" as the validator does. Every failure is a JSON-RPC error with HTTP 200.
+``POST /`` takes JSON-RPC 2.0 requests (single or batch), served by the lean
+HTTP/1.1 front in :mod:`.http_front`; ``GET /`` with an Upgrade header is the
+WebSocket endpoint (aiohttp), also served on ``ws_port`` when given (the
+validator's RPC port + 1 convention); ``GET /health`` answers "ok" as the
+validator does. Every JSON-RPC failure is a JSON-RPC error with HTTP 200; only
+malformed HTTP (400) and oversized bodies (413) are refused at the HTTP level.
 """
 
 from __future__ import annotations
@@ -22,17 +24,16 @@ from solders.litesvm import LiteSVM
 from . import snapshot
 from .chain import Chain, ChainConfig
 from .errors import INTERNAL_ERROR, INVALID_REQUEST, PARSE_ERROR, RpcError, error_response
+from .http_front import NOT_ALLOWED, HttpFront
 from .methods import RpcMethods
 from .pubsub import Connection, PubSub
 
 log = logging.getLogger(__name__)
-#: Browser dApps call the validator cross-origin; Agave allows any origin too.
-CORS = {"Access-Control-Allow-Origin": "*"}
-MAX_BODY_BYTES = 1024 * 1024  # aiohttp refuses larger bodies with a bare 413
+MAX_BODY_BYTES = 1024 * 1024
 
 
-def _dumps(obj: Any) -> str:
-    return json.dumps(obj, separators=(",", ":"))
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
 
 
 class SolanaLocalnet:
@@ -46,7 +47,9 @@ class SolanaLocalnet:
         self.host = "127.0.0.1"
         self.port = 0
         self.ws_port: int | None = None
-        self._runner: web.ServerRunner | None = None
+        self._servers: list[asyncio.Server] = []
+        self._front: HttpFront | None = None
+        self._ws_server: web.Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         #: What the boot function returned (localnet.solana_chain.BootState by default).
         self.boot_state: Any = None
@@ -124,19 +127,18 @@ class SolanaLocalnet:
 
     # --- serving ----------------------------------------------------------------
     async def _serve(self, host: str, port: int, ws_port: int | None) -> None:
-        # aiohttp's low-level server: three routes do not need the router's per-request cost.
-        server = web.Server(self._route, access_log=None)
-        runner = web.ServerRunner(server, handle_signals=False)
-        await runner.setup()
-        self._runner = runner
-        site = web.TCPSite(runner, host, port, reuse_address=True)
-        await site.start()
+        loop = asyncio.get_running_loop()
+        # WebSocket upgrades are handed to aiohttp; it owns those connections from then on.
+        self._ws_server = web.Server(self._ws_request, access_log=None)
+        self._front = HttpFront(self._rpc, self._ws_server, max_body=MAX_BODY_BYTES)
+        server = await loop.create_server(self._front, host, port, reuse_address=True)
+        self._servers = [server]
         self.host = host
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        if ws_port is not None:
-            ws_site = web.TCPSite(runner, host, ws_port, reuse_address=True)
-            await ws_site.start()
-            self.ws_port = ws_site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]
+        if ws_port is not None:  # the validator's convention: WebSocket on RPC port + 1 (both serve both)
+            ws_server = await loop.create_server(self._front, host, ws_port, reuse_address=True)
+            self._servers.append(ws_server)
+            self.ws_port = ws_server.sockets[0].getsockname()[1]
         self._ticker = asyncio.create_task(self._tick_forever())
 
     async def _stop(self) -> None:
@@ -144,8 +146,15 @@ class SolanaLocalnet:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
-        if self._runner is not None:
-            await self._runner.cleanup()
+        for server in self._servers:
+            server.close()
+        if self._front is not None:
+            self._front.close()
+        if self._ws_server is not None:
+            self._ws_server.pre_shutdown()
+            await self._ws_server.shutdown(1.0)
+        for server in self._servers:
+            await server.wait_closed()
 
     async def _tick_forever(self) -> None:
         interval = self.chain.config.slot_ms / 1000 / 4
@@ -156,38 +165,17 @@ class SolanaLocalnet:
             except Exception:  # a bad tick must not stop the clock
                 log.exception("slot tick failed")
 
-    async def _route(self, request: web.BaseRequest) -> web.StreamResponse:
-        if request.method == "POST" and request.path == "/":
-            return await self._http(request)
-        if request.method == "GET" and request.path == "/health":
-            return web.Response(text="ok")
-        if request.method == "GET" and request.path == "/":
-            return await self._ws(request)
-        if request.method == "OPTIONS":  # CORS preflight of a browser dApp
-            return web.Response(
-                headers={
-                    **CORS,
-                    "Access-Control-Allow-Methods": "POST, OPTIONS",
-                    "Access-Control-Allow-Headers": request.headers.get(
-                        "Access-Control-Request-Headers", "content-type"
-                    ),
-                }
-            )
-        return web.Response(status=405, text="Used HTTP Method is not allowed. POST or OPTIONS is required")
-
-    async def _http(self, request: web.BaseRequest) -> web.Response:
-        if (request.content_length or 0) > MAX_BODY_BYTES:
-            return self._json(error_response(None, RpcError(INVALID_REQUEST, "Request too large")))
-        body = await request.read()
+    def _rpc(self, body: bytes) -> bytes:
+        """A ``POST /`` body in, the JSON-RPC answer out (always an answer, never an exception)."""
         try:
             payload = json.loads(body)
         except ValueError:
-            return self._json(error_response(None, RpcError(PARSE_ERROR, "Parse error")))
+            return _dumps(error_response(None, RpcError(PARSE_ERROR, "Parse error")))
         if isinstance(payload, list):
             if not payload:
-                return self._json(error_response(None, RpcError(INVALID_REQUEST, "Invalid request")))
-            return self._json([self._dispatch(item) for item in payload])
-        return self._json(self._dispatch(payload))
+                return _dumps(error_response(None, RpcError(INVALID_REQUEST, "Invalid request")))
+            return _dumps([self._dispatch(item) for item in payload])
+        return _dumps(self._dispatch(payload))
 
     def _dispatch(self, request: Any) -> dict[str, Any]:
         if (
@@ -207,14 +195,19 @@ class SolanaLocalnet:
             return error_response(req_id, RpcError(INTERNAL_ERROR, f"Internal error: {exc}"))
         return {"jsonrpc": "2.0", "result": result, "id": req_id}
 
-    @staticmethod
-    def _json(payload: Any) -> web.Response:
-        return web.Response(text=_dumps(payload), content_type="application/json", headers=CORS)
+    async def _ws_request(self, request: web.BaseRequest) -> web.StreamResponse:
+        """What the HTTP front hands over: WebSocket upgrades (a refused one closes the connection)."""
+        if request.method == "GET" and request.path == "/":
+            response = await self._ws(request)
+        else:
+            response = web.Response(status=405, text=NOT_ALLOWED.decode())
+        response.force_close()
+        return response
 
     async def _ws(self, request: web.BaseRequest) -> web.StreamResponse:
         ws = web.WebSocketResponse(heartbeat=30)
         if not ws.can_prepare(request).ok:
-            return web.Response(status=405, text="Used HTTP Method is not allowed. POST or OPTIONS is required")
+            return web.Response(status=400, text="not a valid WebSocket upgrade request")
         await ws.prepare(request)
         conn = Connection()
         writer = asyncio.create_task(self._drain(ws, conn))

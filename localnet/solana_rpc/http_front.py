@@ -1,0 +1,255 @@
+"""The validator's HTTP/1.1 front: JSON-RPC over ``POST /`` without a web framework.
+
+A request's whole life is one synchronous step on the event loop (the JSON-RPC
+methods never await), so an ``asyncio.Protocol`` can parse what arrived, run
+every complete request in order and write the answers back in one go: keep-alive
+and pipelining come for free and no task, stream or response object is made per
+request. That per-request framework work was a quarter of the server's time.
+
+Served here: ``POST /`` (JSON-RPC; Content-Length or chunked bodies up to
+``max_body`` bytes), ``GET /health``, CORS preflight (``OPTIONS``). A WebSocket
+upgrade is handed, with the bytes already read, to a protocol made by
+``upgrade`` (aiohttp's), which owns the connection from then on. Malformed HTTP
+gets ``400``, an oversized body ``413``, both naming what was wrong and closing
+the connection; any other method or path gets ``405`` as from the real validator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import httptools
+
+log = logging.getLogger(__name__)
+#: Browser dApps call the validator cross-origin; Agave allows any origin too.
+CORS_HEADER = b"Access-Control-Allow-Origin: *\r\n"
+NOT_ALLOWED = b"Used HTTP Method is not allowed. POST or OPTIONS is required"
+_REASONS = {200: b"OK", 400: b"Bad Request", 405: b"Method Not Allowed", 413: b"Payload Too Large",
+            500: b"Internal Server Error"}
+_JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + CORS_HEADER + b"Content-Length: "
+LINGER_SECONDS = 2.0
+#: Headers the front acts on (matched lower-cased); the rest are not kept.
+_WANTED = {b"content-length", b"expect", b"upgrade", b"access-control-request-headers"}
+
+
+class _Refused(Exception):
+    """The request cannot be served; answered with ``status`` and the connection closed."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(slots=True)
+class _Request:
+    method: bytes = b""
+    url: bytes = b""
+    headers: dict[bytes, bytes] = field(default_factory=dict)
+    raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    body: list[bytes] = field(default_factory=list)
+    size: int = 0
+    keep_alive: bool = True
+
+
+class HttpFront:
+    """Makes one protocol per connection; keeps them so that :meth:`close` can end them."""
+
+    def __init__(
+        self,
+        rpc: Callable[[bytes], bytes],
+        upgrade: Callable[[], asyncio.Protocol],
+        *,
+        max_body: int,
+    ) -> None:
+        self.rpc = rpc
+        self.upgrade = upgrade
+        self.max_body = max_body
+        self.connections: set[HttpConnection] = set()
+
+    def __call__(self) -> HttpConnection:
+        return HttpConnection(self)
+
+    def close(self) -> None:
+        for conn in list(self.connections):
+            conn.transport.close()
+
+
+class HttpConnection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection (parsing by httptools, i.e. llhttp)."""
+
+    transport: asyncio.Transport
+
+    def __init__(self, front: HttpFront) -> None:
+        self.front = front
+        self.parser = httptools.HttpRequestParser(self)
+        self.request = _Request()
+        self.ready: list[_Request] = []  # complete requests, answered in arrival order
+        self.closing = False
+
+    # --- asyncio.Protocol -----------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.front.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.front.connections.discard(self)
+
+    def pause_writing(self) -> None:
+        # A client pipelining faster than it reads: stop reading until it catches up.
+        self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade as upgrade:
+            self._upgraded(data, upgrade.args[0])
+            return
+        except httptools.HttpParserCallbackError as exc:
+            refused = exc.__context__
+            if not isinstance(refused, _Refused):
+                raise
+            self._answer_ready()
+            self._refuse(refused.status, str(refused))
+            return
+        except httptools.HttpParserError as exc:
+            self._answer_ready()
+            self._refuse(400, f"malformed HTTP request: {exc}")
+            return
+        self._answer_ready()
+
+    # --- httptools callbacks ------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.request = _Request()
+
+    def on_url(self, url: bytes) -> None:
+        self.request.url += url
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        request = self.request
+        request.raw_headers.append((name, value))
+        lowered = name.lower()
+        if lowered in _WANTED:
+            request.headers[lowered] = value
+
+    def on_headers_complete(self) -> None:
+        request = self.request
+        request.method = self.parser.get_method()
+        length = request.headers.get(b"content-length")
+        if length is not None and int(length) > self.front.max_body:  # llhttp checked the digits
+            raise _Refused(413, f"request body of {int(length)} bytes exceeds the {self.front.max_body}-byte limit")
+        if request.headers.get(b"expect", b"").lower() == b"100-continue":
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        request = self.request
+        request.size += len(body)
+        if request.size > self.front.max_body:  # a chunked body has no length up front
+            raise _Refused(413, f"request body exceeds the {self.front.max_body}-byte limit")
+        request.body.append(body)
+
+    def on_message_complete(self) -> None:
+        self.request.keep_alive = self.parser.should_keep_alive()
+        self.ready.append(self.request)
+
+    # --- answering ------------------------------------------------------------------
+    def _answer_ready(self) -> None:
+        """Answer every complete request in order, in one write."""
+        if not self.ready:
+            return
+        ready, self.ready = self.ready, []
+        out = []
+        for request in ready:
+            out.append(self._answer(request))
+            if not request.keep_alive:
+                self.closing = True
+                break
+        self.transport.write(b"".join(out) if len(out) > 1 else out[0])
+        if self.closing:
+            self._linger()
+
+    def _answer(self, request: _Request) -> bytes:
+        path = request.url.split(b"?", 1)[0]
+        method = request.method
+        if method == b"POST" and path == b"/":
+            try:
+                body = self.front.rpc(b"".join(request.body))
+            except Exception:  # the handler answers its own errors; this is a bug, not a client's fault
+                log.exception("JSON-RPC handler failed")
+                return _response(500, b"text/plain; charset=utf-8", b"internal error", request)
+            return b"%s%d\r\n%s\r\n%s" % (_JSON_HEAD, len(body), _connection(request), body)
+        if method == b"GET" and path == b"/health":
+            return _response(200, b"text/plain; charset=utf-8", b"ok", request)
+        if method == b"OPTIONS":  # CORS preflight of a browser dApp
+            allowed = request.headers.get(b"access-control-request-headers", b"content-type")
+            extra = b"Access-Control-Allow-Methods: POST, OPTIONS\r\nAccess-Control-Allow-Headers: %s\r\n" % allowed
+            return _response(200, b"text/plain; charset=utf-8", b"", request, extra)
+        return _response(405, b"text/plain; charset=utf-8", NOT_ALLOWED, request)
+
+    def _refuse(self, status: int, message: str) -> None:
+        self.closing = True
+        body = message.encode()
+        self.transport.write(_response(status, b"text/plain; charset=utf-8", body, None))
+        self._linger()
+
+    def _linger(self) -> None:
+        """Close after the answer, without losing it.
+
+        Closing a socket with unread input makes the kernel send a reset, which can
+        destroy the answer before the client reads it (e.g. the rest of a refused
+        body). So: end our side, discard what still arrives, close when the peer
+        does or after LINGER_SECONDS.
+        """
+        self.closing = True
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
+
+    def _upgraded(self, data: bytes, offset: int) -> None:
+        """The parser stopped at an Upgrade request: hand a WebSocket one over, serve others."""
+        request = self.request
+        if self.ready and self.ready[-1] is request:
+            self.ready.pop()
+        self._answer_ready()  # what came before it, in order
+        if self.closing:
+            return
+        websocket = request.headers.get(b"upgrade", b"").lower() == b"websocket"
+        head = b"%s %s HTTP/%s\r\n" % (request.method, request.url, self.parser.get_http_version().encode())
+        head += b"".join(
+            b"%s: %s\r\n" % (name, value)
+            for name, value in request.raw_headers
+            if websocket or name.lower() != b"upgrade"
+        )
+        head += b"\r\n"
+        if not websocket:
+            # e.g. curl's h2c upgrade: ignored, as HTTP/1.1 allows. The parser left the body
+            # unread, so the request is parsed again without its Upgrade header.
+            self.parser = httptools.HttpRequestParser(self)
+            self.data_received(head + data[offset:])
+            return
+        self.front.connections.discard(self)
+        protocol = self.front.upgrade()
+        self.transport.set_protocol(protocol)
+        protocol.connection_made(self.transport)
+        protocol.data_received(head + data[offset:])
+
+
+def _connection(request: _Request | None) -> bytes:
+    return b"" if request is not None and request.keep_alive else b"Connection: close\r\n"
+
+
+def _response(
+    status: int, content_type: bytes, body: bytes, request: _Request | None, extra: bytes = b""
+) -> bytes:
+    return b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%sContent-Length: %d\r\n%s\r\n%s" % (
+        status, _REASONS[status], content_type, CORS_HEADER, extra, len(body), _connection(request), body,
+    )
