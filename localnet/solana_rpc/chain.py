@@ -104,34 +104,101 @@ class ChainListener(Protocol):
     def on_signature(self, signature: Signature, err: TxErrorJson | None, slot: int) -> None: ...
 
 
-@dataclass(slots=True)
 class Execution:
-    """What running a transaction produced (committed or not)."""
+    """What running a transaction produced (committed or not).
 
-    err: TxErrorJson | None
-    logs: list[str]
-    units: int
-    return_data: dict[str, Any] | None
-    inner_instructions: list[dict[str, Any]]
-    fee: int
+    ``err`` and ``fee`` are decided at once; logs, units, return data and inner
+    instructions stay in LiteSVM's metadata until asked for (getTransaction,
+    simulation, a preflight failure): most committed transactions never are.
+    """
+
+    __slots__ = ("err", "fee", "_meta", "_logs", "_inner")
+
+    def __init__(self, err: TxErrorJson | None, fee: int, meta: TransactionMetadata | None = None) -> None:
+        self.err = err
+        self.fee = fee
+        self._meta = meta
+        self._logs: list[str] | None = None
+        self._inner: list[dict[str, Any]] | None = None
+
+    @property
+    def logs(self) -> list[str]:
+        if self._logs is None:
+            self._logs = list(self._meta.logs()) if self._meta is not None else []
+        return self._logs
+
+    @property
+    def units(self) -> int:
+        return self._meta.compute_units_consumed() if self._meta is not None else 0
+
+    @property
+    def return_data(self) -> dict[str, Any] | None:
+        if self._meta is None:
+            return None
+        return_data = self._meta.return_data()
+        data = bytes(return_data.data)
+        return {"programId": str(return_data.program_id), "data": [_b64(data), "base64"]} if data else None
+
+    @property
+    def inner_instructions(self) -> list[dict[str, Any]]:
+        if self._inner is None:
+            self._inner = [] if self._meta is None else _inner_instructions(self._meta)
+        return self._inner
+
+
+def _inner_instructions(meta: TransactionMetadata) -> list[dict[str, Any]]:
+    return [
+        {
+            "index": index,
+            "instructions": [
+                {
+                    "programIdIndex": ix.program_id_index,
+                    "accounts": list(ix.accounts),
+                    "data": b58encode(bytes(ix.data)),
+                    "stackHeight": inner.stack_height(),
+                }
+                for inner in group
+                for ix in (inner.instruction(),)
+            ],
+        }
+        for index, group in enumerate(meta.inner_instructions())
+        if group
+    ]
 
 
 @dataclass(slots=True)
 class TxRecord:
-    """A transaction committed to a block: the status cache and getTransaction."""
+    """A transaction committed to a block: the status cache and getTransaction.
+
+    Holds what only commit time knows (balances, token balances, outcome);
+    whatever can be derived from the transaction itself is derived when asked.
+    """
 
     signature: Signature
     tx: VersionedTransaction
     slot: int
     block_time: int
     execution: Execution
+    keys: list[Pubkey]
+    writable: list[bool]
     loaded_writable: list[Pubkey]
     loaded_readonly: list[Pubkey]
-    pre_balances: list[int]
-    post_balances: list[int]
+    pre_balances: tuple[int, ...]
+    post_balances: tuple[int, ...]
     pre_token_balances: list[dict[str, Any]]
     post_token_balances: list[dict[str, Any]]
-    memo: str | None
+
+    @property
+    def memo(self) -> str | None:
+        return _memo(self.tx, self.keys)
+
+    @property
+    def compute_unit_price(self) -> int:
+        return compute_unit_price(self.tx.message, self.keys)
+
+    @property
+    def written(self) -> list[Pubkey]:
+        return [k for k, w in zip(self.keys, self.writable) if w]
 
 
 @dataclass(slots=True)
@@ -214,9 +281,8 @@ class Chain:
         self.transaction_count = 0
         self._blockhashes: OrderedDict[Hash, int] = OrderedDict()  # blockhash -> slot
         self._slot_hashes: deque[tuple[int, Hash]] = deque(maxlen=MAX_SLOT_HASHES)
-        self._priority_fees: deque[tuple[int, list[tuple[int, list[Pubkey]]]]] = deque(
-            maxlen=MAX_PROCESSING_AGE
-        )
+        # per recent slot, the transactions committed in it (getRecentPrioritizationFees)
+        self._priority_fees: deque[tuple[int, list[TxRecord]]] = deque(maxlen=MAX_PROCESSING_AGE)
         self._mint_decimals: dict[Pubkey, int] = {}
         self.local_genesis_hash = str(
             Hash(hashlib.sha256(f"genesis:{self.config.genesis_seed}".encode()).digest())
@@ -497,39 +563,11 @@ class Chain:
         return out
 
     def _execution(self, resolved: Resolved, result: Any) -> Execution:
-        failed = isinstance(result, FailedTransactionMetadata)
-        meta = result if isinstance(result, TransactionMetadata) else result.meta()
-        return_data = meta.return_data()
-        data = bytes(return_data.data)
-        inner = [
-            {
-                "index": index,
-                "instructions": [
-                    {
-                        "programIdIndex": ix.program_id_index,
-                        "accounts": list(ix.accounts),
-                        "data": b58encode(bytes(ix.data)),
-                        "stackHeight": inner.stack_height(),
-                    }
-                    for inner in group
-                    for ix in (inner.instruction(),)
-                ],
-            }
-            for index, group in enumerate(meta.inner_instructions())
-            if group
-        ]
-        return Execution(
-            err=tx_error_json(result.err()) if failed else None,
-            logs=list(meta.logs()),
-            units=meta.compute_units_consumed(),
-            return_data=(
-                {"programId": str(return_data.program_id), "data": [_b64(data), "base64"]}
-                if data
-                else None
-            ),
-            inner_instructions=inner,
-            fee=resolved.fee,
-        )
+        if isinstance(result, TransactionMetadata):
+            return Execution(None, resolved.fee, result)
+        if isinstance(result, FailedTransactionMetadata):
+            return Execution(tx_error_json(result.err()), resolved.fee, result.meta())
+        return Execution(None, resolved.fee, result.meta())  # a successful simulation
 
     def simulate(self, resolved: Resolved) -> tuple[Execution, list[tuple[Pubkey, Account]]]:
         """Run without committing; returns the outcome and post-simulation accounts."""
@@ -543,7 +581,7 @@ class Chain:
         return execution, list(result.post_accounts())
 
     def _rejected(self, resolved: Resolved, err: TxErrorJson) -> Execution:
-        return Execution(err, [], 0, None, [], resolved.fee)
+        return Execution(err, resolved.fee)
 
     def execute(self, resolved: Resolved, *, preflight: bool) -> Execution:
         """Process a sanitized transaction.
@@ -603,42 +641,52 @@ class Chain:
         post_accounts: dict[int, Account],
     ) -> None:
         tx = resolved.tx
+        keys = resolved.keys
         signature = tx.signatures[0]
+        slot = self.slot
         record = TxRecord(
             signature=signature,
             tx=tx,
-            slot=self.slot,
+            slot=slot,
             block_time=self.slot_time,
             execution=execution,
+            keys=keys,
+            writable=resolved.writable,
             loaded_writable=resolved.loaded_writable,
             loaded_readonly=resolved.loaded_readonly,
-            pre_balances=pre_balances,
-            post_balances=post_balances,
+            pre_balances=tuple(pre_balances),
+            post_balances=tuple(post_balances),
             pre_token_balances=self._token_balances(resolved, pre_accounts),
             post_token_balances=self._token_balances(resolved, post_accounts),
-            memo=_memo(tx, resolved.keys),
         )
         self.transactions[signature] = record
         self.transaction_count += 1
-        for key in resolved.keys:
-            self.by_address.setdefault(key, []).append(signature)
-        price = compute_unit_price(tx.message, resolved.keys)
-        if not self._priority_fees or self._priority_fees[-1][0] != self.slot:
-            self._priority_fees.append((self.slot, []))
-        written = [k for k, w in zip(resolved.keys, resolved.writable) if w]
-        self._priority_fees[-1][1].append((price, written))
+        by_address = self.by_address
+        for key in keys:
+            if key in by_address:
+                by_address[key].append(signature)
+            else:
+                by_address[key] = [signature]
+        fees = self._priority_fees
+        if not fees or fees[-1][0] != slot:
+            fees.append((slot, []))
+        fees[-1][1].append(record)
         changed = []
-        for i, key in enumerate(resolved.keys):
-            if key in resolved.program_ids:
+        program_ids = resolved.program_ids
+        index = self.index
+        for i, key in enumerate(keys):
+            if key in program_ids:
                 continue
             after = post_accounts.get(i)
-            self._track(key, after)
             if after != pre_accounts.get(i):
                 changed.append((key, after))
+                self._track(key, after)
+            elif key not in index:  # e.g. an account put straight into LiteSVM
+                self._track(key, after)
         for listener in self.listeners:
             for key, after in changed:
-                listener.on_account(key, after, self.slot)
-            listener.on_signature(signature, execution.err, self.slot)
+                listener.on_account(key, after, slot)
+            listener.on_signature(signature, execution.err, slot)
 
     def airdrop(self, pubkey: Pubkey, lamports: int) -> Signature:
         """Transfer from the faucet in a real, recorded transaction (as the faucet does)."""
@@ -657,8 +705,10 @@ class Chain:
         """Per recent slot, the lowest price paid by transactions writing ``accounts``."""
         wanted = set(accounts)
         out = []
-        for slot, entries in self._priority_fees:
-            prices = [p for p, written in entries if not wanted or wanted.intersection(written)]
+        for slot, records in self._priority_fees:
+            prices = [
+                r.compute_unit_price for r in records if not wanted or wanted.intersection(r.written)
+            ]
             out.append({"slot": slot, "prioritizationFee": min(prices) if prices else 0})
         return out
 
