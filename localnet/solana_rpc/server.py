@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import orjson
 from aiohttp import WSMsgType, web
 from solders.litesvm import LiteSVM
 
@@ -33,7 +34,10 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 def _dumps(obj: Any) -> bytes:
-    return json.dumps(obj, separators=(",", ":")).encode()
+    try:
+        return orjson.dumps(obj)
+    except TypeError:  # an integer beyond 64 bits: the standard library writes any size
+        return json.dumps(obj, separators=(",", ":")).encode()
 
 
 class SolanaLocalnet:
@@ -168,7 +172,8 @@ class SolanaLocalnet:
     def _rpc(self, body: bytes) -> bytes:
         """A ``POST /`` body in, the JSON-RPC answer out (always an answer, never an exception)."""
         try:
-            payload = json.loads(body)
+            # orjson, like the validator's serde_json, reads integers beyond 64 bits as floats
+            payload = orjson.loads(body)
         except ValueError:
             return _dumps(error_response(None, RpcError(PARSE_ERROR, "Parse error")))
         if isinstance(payload, list):
