@@ -25,7 +25,7 @@ import struct
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from solders.account import Account
@@ -206,11 +206,13 @@ class Resolved:
     """A sanitized transaction with its full account list (static + looked up)."""
 
     tx: VersionedTransaction
+    message: Message | MessageV0  # solders builds a new object per access: read once
+    signature: Signature
     keys: list[Pubkey]
     writable: list[bool]
     program_ids: set[Pubkey]
-    loaded_writable: list[Pubkey] = field(default_factory=list)
-    loaded_readonly: list[Pubkey] = field(default_factory=list)
+    loaded_writable: list[Pubkey]
+    loaded_readonly: list[Pubkey]
     fee: int = 0  # total fee the runtime charges (signatures + priority)
 
 
@@ -450,20 +452,26 @@ class Chain:
             raise SanitizeError("SanitizeFailure") from None
         message = tx.message
         header = message.header
-        static = list(message.account_keys)
+        static = message.account_keys
         n_signed = header.num_required_signatures
-        n = len(static)
-        writable = [
-            i < n_signed - header.num_readonly_signed_accounts
-            if i < n_signed
-            else i < n - header.num_readonly_unsigned_accounts
-            for i in range(n)
-        ]
+        ro_signed = header.num_readonly_signed_accounts
+        ro_unsigned = header.num_readonly_unsigned_accounts
+        # sanitize() checked that these counts fit the key list
+        writable = (
+            [True] * (n_signed - ro_signed)
+            + [False] * ro_signed
+            + [True] * (len(static) - n_signed - ro_unsigned)
+            + [False] * ro_unsigned
+        )
         resolved = Resolved(
             tx=tx,
+            message=message,
+            signature=tx.signatures[0],
             keys=static,
             writable=writable,
             program_ids={static[ix.program_id_index] for ix in message.instructions},
+            loaded_writable=[],
+            loaded_readonly=[],
         )
         if isinstance(message, MessageV0):
             for lookup in message.address_table_lookups:
@@ -497,11 +505,9 @@ class Chain:
 
     def check_age_and_status(self, resolved: Resolved) -> TxErrorJson | None:
         """The bank's pre-execution checks: blockhash age (or durable nonce), status cache."""
-        tx = resolved.tx
-        blockhash = tx.message.recent_blockhash
-        if not self.blockhash_valid(blockhash) and not self._nonce_matches(resolved):
+        if not self.blockhash_valid(resolved.message.recent_blockhash) and not self._nonce_matches(resolved):
             return "BlockhashNotFound"
-        if tx.signatures[0] in self.transactions:
+        if resolved.signature in self.transactions:
             return "AlreadyProcessed"
         return None
 
@@ -614,7 +620,7 @@ class Chain:
     @staticmethod
     def _priority_fee(resolved: Resolved) -> int:
         """The part of the fee LiteSVM does not charge itself (it bills signatures only)."""
-        signatures = resolved.tx.message.header.num_required_signatures
+        signatures = resolved.message.header.num_required_signatures
         return resolved.fee - LAMPORTS_PER_SIGNATURE * signatures
 
     def _debit(self, pubkey: Pubkey, lamports: int) -> None:
@@ -642,7 +648,7 @@ class Chain:
     ) -> None:
         tx = resolved.tx
         keys = resolved.keys
-        signature = tx.signatures[0]
+        signature = resolved.signature
         slot = self.slot
         record = TxRecord(
             signature=signature,

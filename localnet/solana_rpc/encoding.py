@@ -45,7 +45,8 @@ def b58decode(text: str) -> bytes:
 
 
 def b64decode(text: str) -> bytes:
-    return base64.b64decode(text, validate=True)
+    # strict: characters outside the alphabet and bad padding are errors, as in the validator
+    return binascii.a2b_base64(text, strict_mode=True)
 
 
 def decode_binary(text: str, encoding: str, what: str) -> bytes:

@@ -385,7 +385,7 @@ class RpcMethods:
             # The leader's sigverify stage drops a badly signed transaction silently.
             if valid_signatures:
                 self.chain.execute(resolved, preflight=False)
-            return str(tx.signatures[0])
+            return str(resolved.signature)
         if not valid_signatures:
             raise signature_verification_failure()
         execution = self.chain.execute(resolved, preflight=True)
@@ -395,7 +395,7 @@ class RpcMethods:
                 f"Transaction simulation failed: {tx_error_text(execution.err)}",
                 _simulation_value(execution, accounts=None, inner=False, replacement=None),
             )
-        return str(tx.signatures[0])
+        return str(resolved.signature)
 
     @rpc
     def simulateTransaction(self, params: list[Any]) -> Any:
