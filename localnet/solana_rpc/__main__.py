@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import signal
 import sys
@@ -44,6 +45,9 @@ async def _serve(args: argparse.Namespace) -> None:
         boot=not args.empty,
         snapshot_path=args.snapshot,
     ) as net:
+        # The boot state lives as long as the process: out of the collector's sight,
+        # full collections stop rescanning it while the status cache grows.
+        gc.freeze()
         banner = {
             "rpcUrl": net.url,
             "wsUrl": net.ws_url,

@@ -180,7 +180,7 @@ class TxRecord:
     block_time: int
     execution: Execution
     keys: list[Pubkey]
-    writable: list[bool]
+    writable: tuple[bool, ...]
     loaded_writable: list[Pubkey]
     loaded_readonly: list[Pubkey]
     pre_balances: tuple[int, ...]
@@ -209,7 +209,7 @@ class Resolved:
     message: Message | MessageV0  # solders builds a new object per access: read once
     signature: Signature
     keys: list[Pubkey]
-    writable: list[bool]
+    writable: tuple[bool, ...]
     program_ids: set[Pubkey]
     loaded_writable: list[Pubkey]
     loaded_readonly: list[Pubkey]
@@ -237,27 +237,44 @@ def compute_fee(message: Message | MessageV0, keys: list[Pubkey]) -> int:
     other = 0
     for ix in message.instructions:
         program = keys[ix.program_id_index]
-        data = bytes(ix.data)
         if program == COMPUTE_BUDGET_ID:
+            data = bytes(ix.data)
             if data[:1] == b"\x02" and len(data) >= 5:
                 limit = struct.unpack_from("<I", data, 1)[0]
             elif data[:1] == b"\x03" and len(data) >= 9:
                 price = struct.unpack_from("<Q", data, 1)[0]
             continue
         other += 1
-        if program in PRECOMPILE_IDS and data:
-            signatures += data[0]
+        if program in PRECOMPILE_IDS:
+            data = bytes(ix.data)
+            if data:
+                signatures += data[0]
     if limit is None:
         limit = DEFAULT_CU_PER_INSTRUCTION * other
     limit = min(limit, MAX_CU_LIMIT)
     return LAMPORTS_PER_SIGNATURE * signatures + (price * limit + 999_999) // 1_000_000
 
 
+#: Which static keys are writable, per message header shape (few shapes recur).
+_WRITABLE: dict[tuple[int, int, int, int], tuple[bool, ...]] = {}
+
+
+def _writable(n: int, signed: int, readonly_signed: int, readonly_unsigned: int) -> tuple[bool, ...]:
+    # sanitize() has checked that the counts fit the key list
+    return (
+        (True,) * (signed - readonly_signed)
+        + (False,) * readonly_signed
+        + (True,) * (n - signed - readonly_unsigned)
+        + (False,) * readonly_unsigned
+    )
+
+
 def compute_unit_price(message: Message | MessageV0, keys: list[Pubkey]) -> int:
     for ix in message.instructions:
-        data = bytes(ix.data)
-        if keys[ix.program_id_index] == COMPUTE_BUDGET_ID and data[:1] == b"\x03" and len(data) >= 9:
-            return struct.unpack_from("<Q", data, 1)[0]
+        if keys[ix.program_id_index] == COMPUTE_BUDGET_ID:
+            data = bytes(ix.data)
+            if data[:1] == b"\x03" and len(data) >= 9:
+                return struct.unpack_from("<Q", data, 1)[0]
     return 0
 
 
@@ -453,25 +470,24 @@ class Chain:
         message = tx.message
         header = message.header
         static = message.account_keys
-        n_signed = header.num_required_signatures
-        ro_signed = header.num_readonly_signed_accounts
-        ro_unsigned = header.num_readonly_unsigned_accounts
-        # sanitize() checked that these counts fit the key list
-        writable = (
-            [True] * (n_signed - ro_signed)
-            + [False] * ro_signed
-            + [True] * (len(static) - n_signed - ro_unsigned)
-            + [False] * ro_unsigned
+        shape = (
+            len(static),
+            header.num_required_signatures,
+            header.num_readonly_signed_accounts,
+            header.num_readonly_unsigned_accounts,
         )
+        writable = _WRITABLE.get(shape)
+        if writable is None:
+            writable = _WRITABLE[shape] = _writable(*shape)
         resolved = Resolved(
-            tx=tx,
-            message=message,
-            signature=tx.signatures[0],
-            keys=static,
-            writable=writable,
-            program_ids={static[ix.program_id_index] for ix in message.instructions},
-            loaded_writable=[],
-            loaded_readonly=[],
+            tx,
+            message,
+            tx.signatures[0],
+            static,
+            writable,
+            {static[ix.program_id_index] for ix in message.instructions},
+            [],
+            [],
         )
         if isinstance(message, MessageV0):
             for lookup in message.address_table_lookups:
@@ -492,8 +508,9 @@ class Chain:
                 except IndexError:
                     raise SanitizeError("InvalidAddressLookupTableIndex") from None
             resolved.keys = static + resolved.loaded_writable + resolved.loaded_readonly
-            resolved.writable += [True] * len(resolved.loaded_writable)
-            resolved.writable += [False] * len(resolved.loaded_readonly)
+            resolved.writable = (
+                writable + (True,) * len(resolved.loaded_writable) + (False,) * len(resolved.loaded_readonly)
+            )
         if len(set(resolved.keys)) != len(resolved.keys):
             raise SanitizeError("AccountLoadedTwice")
         resolved.fee = compute_fee(message, resolved.keys)
