@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import httptools
 
@@ -35,6 +34,7 @@ _JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + CORS_HEA
 LINGER_SECONDS = 2.0
 #: Headers the front acts on (matched lower-cased); the rest are not kept.
 _WANTED = {b"content-length", b"expect", b"upgrade", b"access-control-request-headers"}
+_WANTED_LENGTHS = {len(name) for name in _WANTED}
 
 
 class _Refused(Exception):
@@ -45,15 +45,19 @@ class _Refused(Exception):
         self.status = status
 
 
-@dataclass(slots=True)
 class _Request:
-    method: bytes = b""
-    url: bytes = b""
-    headers: dict[bytes, bytes] = field(default_factory=dict)
-    raw_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    body: list[bytes] = field(default_factory=list)
-    size: int = 0
-    keep_alive: bool = True
+    """One request as parsed so far (a plain slotted class: one is made per request)."""
+
+    __slots__ = ("method", "url", "headers", "raw_headers", "body", "size", "keep_alive")
+
+    def __init__(self) -> None:
+        self.method = b""
+        self.url = b""
+        self.headers: dict[bytes, bytes] = {}  # the _WANTED ones, lower-cased names
+        self.raw_headers: list[tuple[bytes, bytes]] = []  # as sent, for a WebSocket handover
+        self.body: list[bytes] = []
+        self.size = 0
+        self.keep_alive = True
 
 
 class HttpFront:
@@ -156,9 +160,10 @@ class HttpConnection(asyncio.Protocol):
     def on_header(self, name: bytes, value: bytes) -> None:
         request = self.request
         request.raw_headers.append((name, value))
-        lowered = name.lower()
-        if lowered in _WANTED:
-            request.headers[lowered] = value
+        if len(name) in _WANTED_LENGTHS:
+            lowered = name.lower()
+            if lowered in _WANTED:
+                request.headers[lowered] = value
 
     def on_headers_complete(self) -> None:
         request = self.request
@@ -210,7 +215,9 @@ class HttpConnection(asyncio.Protocol):
                 self.transport.write(data)
 
     def _answer(self, request: _Request) -> bytes:
-        path = request.url.split(b"?", 1)[0]
+        path = request.url
+        if b"?" in path:
+            path = path.split(b"?", 1)[0]
         method = request.method
         if method == b"POST" and path == b"/":
             try:
