@@ -24,7 +24,7 @@ import hashlib
 import struct
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -99,6 +99,10 @@ class ChainConfig:
 
 
 class ChainListener(Protocol):
+    #: Accounts whose changes ``on_account`` wants after a transaction (the
+    #: chain compares an account's before and after only for these).
+    watched_accounts: Collection[Pubkey]
+
     def on_slots(self, slots: list[int]) -> None: ...
     def on_account(self, pubkey: Pubkey, account: Account | None, slot: int) -> None: ...
     def on_signature(self, signature: Signature, err: TxErrorJson | None, slot: int) -> None: ...
@@ -181,12 +185,12 @@ class TxRecord:
     execution: Execution
     keys: list[Pubkey]
     writable: tuple[bool, ...]
-    loaded_writable: list[Pubkey]
-    loaded_readonly: list[Pubkey]
+    loaded_writable: Sequence[Pubkey]
+    loaded_readonly: Sequence[Pubkey]
     pre_balances: tuple[int, ...]
     post_balances: tuple[int, ...]
-    pre_token_balances: list[dict[str, Any]]
-    post_token_balances: list[dict[str, Any]]
+    pre_token_balances: Sequence[dict[str, Any]]
+    post_token_balances: Sequence[dict[str, Any]]
 
     @property
     def memo(self) -> str | None:
@@ -210,10 +214,12 @@ class Resolved:
     signature: Signature
     keys: list[Pubkey]
     writable: tuple[bool, ...]
+    written: tuple[int, ...]  # indexes of the writable keys
     program_ids: set[Pubkey]
-    loaded_writable: list[Pubkey]
-    loaded_readonly: list[Pubkey]
+    loaded_writable: Sequence[Pubkey]
+    loaded_readonly: Sequence[Pubkey]
     fee: int = 0  # total fee the runtime charges (signatures + priority)
+    priority_fee: int = 0  # the part of it LiteSVM does not charge (it bills signatures only)
 
 
 class SanitizeError(Exception):
@@ -255,18 +261,27 @@ def compute_fee(message: Message | MessageV0, keys: list[Pubkey]) -> int:
     return LAMPORTS_PER_SIGNATURE * signatures + (price * limit + 999_999) // 1_000_000
 
 
-#: Which static keys are writable, per message header shape (few shapes recur).
-_WRITABLE: dict[tuple[int, int, int, int], tuple[bool, ...]] = {}
+#: Which static keys are writable (flags, indexes), per message header shape
+#: (few shapes recur).
+_WRITABLE: dict[tuple[int, int, int, int], tuple[tuple[bool, ...], tuple[int, ...]]] = {}
+#: Programs whose instructions change the fee (compute budget, precompiles'
+#: signature counts); a transaction calling none of them pays signatures only.
+_FEE_PROGRAMS = frozenset({COMPUTE_BUDGET_ID, *PRECOMPILE_IDS})
+#: Shared empty loaded-address and token-balance lists (most transactions have none).
+_NONE: tuple[Any, ...] = ()
 
 
-def _writable(n: int, signed: int, readonly_signed: int, readonly_unsigned: int) -> tuple[bool, ...]:
+def _writable(
+    n: int, signed: int, readonly_signed: int, readonly_unsigned: int
+) -> tuple[tuple[bool, ...], tuple[int, ...]]:
     # sanitize() has checked that the counts fit the key list
-    return (
+    flags = (
         (True,) * (signed - readonly_signed)
         + (False,) * readonly_signed
         + (True,) * (n - signed - readonly_unsigned)
         + (False,) * readonly_unsigned
     )
+    return flags, tuple(i for i, w in enumerate(flags) if w)
 
 
 def compute_unit_price(message: Message | MessageV0, keys: list[Pubkey]) -> int:
@@ -296,12 +311,15 @@ class Chain:
         self.listeners: list[ChainListener] = []
         self.index: set[Pubkey] = set()
         self.transactions: dict[Signature, TxRecord] = {}
-        self.by_address: dict[Pubkey, list[Signature]] = {}
+        self._by_address: dict[Pubkey, list[Signature]] = {}
         self.transaction_count = 0
         self._blockhashes: OrderedDict[Hash, int] = OrderedDict()  # blockhash -> slot
         self._slot_hashes: deque[tuple[int, Hash]] = deque(maxlen=MAX_SLOT_HASHES)
         # per recent slot, the transactions committed in it (getRecentPrioritizationFees)
         self._priority_fees: deque[tuple[int, list[TxRecord]]] = deque(maxlen=MAX_PROCESSING_AGE)
+        # committed records not yet in _by_address / _priority_fees: both are
+        # brought up to date when asked (_catch_up), so a commit only appends here
+        self._pending: list[TxRecord] = []
         self._mint_decimals: dict[Pubkey, int] = {}
         self.local_genesis_hash = str(
             Hash(hashlib.sha256(f"genesis:{self.config.genesis_seed}".encode()).digest())
@@ -470,51 +488,56 @@ class Chain:
         message = tx.message
         header = message.header
         static = message.account_keys
+        signers = header.num_required_signatures
         shape = (
             len(static),
-            header.num_required_signatures,
+            signers,
             header.num_readonly_signed_accounts,
             header.num_readonly_unsigned_accounts,
         )
-        writable = _WRITABLE.get(shape)
-        if writable is None:
-            writable = _WRITABLE[shape] = _writable(*shape)
-        resolved = Resolved(
-            tx,
-            message,
-            tx.signatures[0],
-            static,
-            writable,
-            {static[ix.program_id_index] for ix in message.instructions},
-            [],
-            [],
-        )
-        if isinstance(message, MessageV0):
-            for lookup in message.address_table_lookups:
-                table = self.get_account(lookup.account_key)
-                if table is None:
-                    raise SanitizeError("AddressLookupTableNotFound")
-                if table.owner != ADDRESS_LOOKUP_TABLE_ID:
-                    raise SanitizeError("InvalidAddressLookupTableOwner")
-                data = bytes(table.data)
-                if len(data) < _LOOKUP_TABLE_META_SIZE or (len(data) - 56) % 32:
-                    raise SanitizeError("InvalidAddressLookupTableData")
-                addresses = [
-                    Pubkey.from_bytes(data[o : o + 32]) for o in range(56, len(data), 32)
-                ]
-                try:
-                    resolved.loaded_writable += [addresses[i] for i in lookup.writable_indexes]
-                    resolved.loaded_readonly += [addresses[i] for i in lookup.readonly_indexes]
-                except IndexError:
-                    raise SanitizeError("InvalidAddressLookupTableIndex") from None
-            resolved.keys = static + resolved.loaded_writable + resolved.loaded_readonly
-            resolved.writable = (
-                writable + (True,) * len(resolved.loaded_writable) + (False,) * len(resolved.loaded_readonly)
-            )
-        if len(set(resolved.keys)) != len(resolved.keys):
+        cached = _WRITABLE.get(shape)
+        if cached is None:
+            cached = _WRITABLE[shape] = _writable(*shape)
+        program_ids = {static[ix.program_id_index] for ix in message.instructions}
+        resolved = Resolved(tx, message, tx.signatures[0], static, *cached, program_ids, _NONE, _NONE)
+        if isinstance(message, MessageV0) and message.address_table_lookups:
+            self._load_addresses(resolved)
+        keys = resolved.keys
+        if len(set(keys)) != len(keys):
             raise SanitizeError("AccountLoadedTwice")
-        resolved.fee = compute_fee(message, resolved.keys)
+        signature_fee = LAMPORTS_PER_SIGNATURE * signers
+        if program_ids.isdisjoint(_FEE_PROGRAMS):
+            resolved.fee = signature_fee
+        else:
+            resolved.fee = compute_fee(message, keys)
+            resolved.priority_fee = resolved.fee - signature_fee
         return resolved
+
+    def _load_addresses(self, resolved: Resolved) -> None:
+        """Append the keys a v0 message loads from address lookup tables."""
+        loaded_writable: list[Pubkey] = []
+        loaded_readonly: list[Pubkey] = []
+        for lookup in resolved.message.address_table_lookups:
+            table = self.get_account(lookup.account_key)
+            if table is None:
+                raise SanitizeError("AddressLookupTableNotFound")
+            if table.owner != ADDRESS_LOOKUP_TABLE_ID:
+                raise SanitizeError("InvalidAddressLookupTableOwner")
+            data = bytes(table.data)
+            if len(data) < _LOOKUP_TABLE_META_SIZE or (len(data) - 56) % 32:
+                raise SanitizeError("InvalidAddressLookupTableData")
+            addresses = [Pubkey.from_bytes(data[o : o + 32]) for o in range(56, len(data), 32)]
+            try:
+                loaded_writable += [addresses[i] for i in lookup.writable_indexes]
+                loaded_readonly += [addresses[i] for i in lookup.readonly_indexes]
+            except IndexError:
+                raise SanitizeError("InvalidAddressLookupTableIndex") from None
+        static = len(resolved.keys)
+        resolved.keys = resolved.keys + loaded_writable + loaded_readonly
+        resolved.writable += (True,) * len(loaded_writable) + (False,) * len(loaded_readonly)
+        resolved.written += tuple(range(static, static + len(loaded_writable)))
+        resolved.loaded_writable = loaded_writable
+        resolved.loaded_readonly = loaded_readonly
 
     @staticmethod
     def signatures_valid(tx: VersionedTransaction) -> bool:
@@ -539,33 +562,49 @@ class Chain:
         stored = bytes(nonce.data)[_NONCE_HASH_OFFSET : _NONCE_HASH_OFFSET + 32]
         return stored == bytes(tx.message.recent_blockhash)
 
-    def _snapshot(
-        self, resolved: Resolved, before: tuple[list[int], dict[int, Account]] | None = None
-    ) -> tuple[list[int], dict[int, Account]]:
-        """Balances of every account and the state of every non-program account.
-
-        Given the state ``before`` execution, only writable accounts are read again.
-        """
+    def _snapshot(self, resolved: Resolved) -> tuple[list[int], dict[int, Account]]:
+        """Balances of every account and the state of every non-program account."""
+        get_account = self.svm.get_account
+        programs = resolved.program_ids
         balances: list[int] = []
         accounts: dict[int, Account] = {}
         for i, key in enumerate(resolved.keys):
-            if before is not None and not resolved.writable[i]:
-                balances.append(before[0][i])
-                if i in before[1]:
-                    accounts[i] = before[1][i]
-                continue
-            if key in resolved.program_ids:
+            if key in programs:
                 balances.append(self.svm.get_balance(key) or 0)
-                continue
-            account = self.svm.get_account(key)
-            balances.append(account.lamports if account else 0)
-            if account is not None:
+            elif (account := get_account(key)) is None:
+                balances.append(0)
+            else:
+                balances.append(account.lamports)
                 accounts[i] = account
         return balances, accounts
 
-    def _token_balances(self, resolved: Resolved, accounts: dict[int, Account]) -> list[dict[str, Any]]:
-        out = []
-        for i, account in accounts.items():  # already in account-index order
+    def _snapshot_after(
+        self, resolved: Resolved, balances: list[int], accounts: dict[int, Account]
+    ) -> tuple[list[int], dict[int, Account]]:
+        """The snapshot after execution: only writable accounts can have changed."""
+        get_account = self.svm.get_account
+        programs = resolved.program_ids
+        keys = resolved.keys
+        balances = balances.copy()
+        accounts = accounts.copy()
+        created = False
+        for i in resolved.written:
+            key = keys[i]
+            if key in programs:
+                balances[i] = self.svm.get_balance(key) or 0
+            elif (account := get_account(key)) is None:
+                balances[i] = 0
+                accounts.pop(i, None)
+            else:
+                balances[i] = account.lamports
+                created = created or i not in accounts
+                accounts[i] = account
+        # token balances are listed in account-index order
+        return balances, dict(sorted(accounts.items())) if created else accounts
+
+    def _token_balances(self, accounts: dict[int, Account]) -> Sequence[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i, account in accounts.items():  # in account-index order
             if account.owner not in TOKEN_PROGRAMS:
                 continue
             parsed = unpack_account(bytes(account.data))
@@ -583,7 +622,7 @@ class Chain:
                     "programId": str(account.owner),
                 }
             )
-        return out
+        return out or _NONE
 
     def _execution(self, resolved: Resolved, result: Any) -> Execution:
         if isinstance(result, TransactionMetadata):
@@ -617,8 +656,8 @@ class Chain:
         early = self.check_age_and_status(resolved)
         if early is not None:
             return self._rejected(resolved, early)
-        pre = pre_balances, pre_accounts = self._snapshot(resolved)
-        priority_fee = self._priority_fee(resolved)
+        pre_balances, pre_accounts = self._snapshot(resolved)
+        priority_fee = resolved.priority_fee
         if priority_fee and 0 in pre_accounts and pre_balances[0] < resolved.fee:
             return self._rejected(resolved, "InsufficientFundsForFee")
         result = self.svm.send_transaction(resolved.tx)
@@ -627,18 +666,12 @@ class Chain:
         charged = execution.err is None or self.svm.get_balance(resolved.keys[0]) != pre_balances[0]
         if charged and priority_fee:
             self._debit(resolved.keys[0], priority_fee)
-        post_balances, post_accounts = self._snapshot(resolved, pre)
+        post_balances, post_accounts = self._snapshot_after(resolved, pre_balances, pre_accounts)
         if execution.err is not None and (preflight or not charged):
             self._rollback(resolved, pre_accounts, post_accounts)
             return execution
         self._commit(resolved, execution, pre_balances, post_balances, pre_accounts, post_accounts)
         return execution
-
-    @staticmethod
-    def _priority_fee(resolved: Resolved) -> int:
-        """The part of the fee LiteSVM does not charge itself (it bills signatures only)."""
-        signatures = resolved.message.header.num_required_signatures
-        return resolved.fee - LAMPORTS_PER_SIGNATURE * signatures
 
     def _debit(self, pubkey: Pubkey, lamports: int) -> None:
         account = self.svm.get_account(pubkey)
@@ -650,9 +683,9 @@ class Chain:
     def _rollback(
         self, resolved: Resolved, pre: dict[int, Account], post: dict[int, Account]
     ) -> None:
-        for i, key in enumerate(resolved.keys):
-            if resolved.writable[i] and pre.get(i) != post.get(i):
-                self.svm.set_account(key, pre[i] if i in pre else Account(0, b"", SYSTEM_PROGRAM_ID))
+        for i in resolved.written:
+            if pre.get(i) != post.get(i):
+                self.svm.set_account(resolved.keys[i], pre[i] if i in pre else Account(0, b"", SYSTEM_PROGRAM_ID))
 
     def _commit(
         self,
@@ -663,53 +696,68 @@ class Chain:
         pre_accounts: dict[int, Account],
         post_accounts: dict[int, Account],
     ) -> None:
-        tx = resolved.tx
         keys = resolved.keys
         signature = resolved.signature
         slot = self.slot
         record = TxRecord(
-            signature=signature,
-            tx=tx,
-            slot=slot,
-            block_time=self.slot_time,
-            execution=execution,
-            keys=keys,
-            writable=resolved.writable,
-            loaded_writable=resolved.loaded_writable,
-            loaded_readonly=resolved.loaded_readonly,
-            pre_balances=tuple(pre_balances),
-            post_balances=tuple(post_balances),
-            pre_token_balances=self._token_balances(resolved, pre_accounts),
-            post_token_balances=self._token_balances(resolved, post_accounts),
+            signature,
+            resolved.tx,
+            slot,
+            self.slot_time,
+            execution,
+            keys,
+            resolved.writable,
+            resolved.loaded_writable,
+            resolved.loaded_readonly,
+            tuple(pre_balances),
+            tuple(post_balances),
+            self._token_balances(pre_accounts),
+            self._token_balances(post_accounts),
         )
         self.transactions[signature] = record
         self.transaction_count += 1
-        by_address = self.by_address
-        for key in keys:
-            if key in by_address:
-                by_address[key].append(signature)
-            else:
-                by_address[key] = [signature]
-        fees = self._priority_fees
-        if not fees or fees[-1][0] != slot:
-            fees.append((slot, []))
-        fees[-1][1].append(record)
-        changed = []
-        program_ids = resolved.program_ids
+        self._pending.append(record)
+        # The account index: accounts that are gone leave it, new ones join
+        # (also those put straight into LiteSVM and first seen here).
+        programs = resolved.program_ids
         index = self.index
         for i, key in enumerate(keys):
-            if key in program_ids:
-                continue
             after = post_accounts.get(i)
-            if after != pre_accounts.get(i):
-                changed.append((key, after))
-                self._track(key, after)
-            elif key not in index:  # e.g. an account put straight into LiteSVM
-                self._track(key, after)
+            if after is None:
+                if i in pre_accounts and key not in programs:
+                    index.discard(key)
+            elif key not in index and key not in programs and after.owner not in _NOT_INDEXED_OWNERS:
+                index.add(key)
         for listener in self.listeners:
-            for key, after in changed:
-                listener.on_account(key, after, slot)
+            watched = listener.watched_accounts
+            if watched:
+                for i, key in enumerate(keys):
+                    if key in watched and key not in programs:
+                        after = post_accounts.get(i)
+                        if after != pre_accounts.get(i):
+                            listener.on_account(key, after, slot)
             listener.on_signature(signature, execution.err, slot)
+
+    def _catch_up(self) -> None:
+        """Bring the address index and the fee history up to the last commit."""
+        by_address = self._by_address
+        fees = self._priority_fees
+        for record in self._pending:
+            signature = record.signature
+            for key in record.keys:
+                if key in by_address:
+                    by_address[key].append(signature)
+                else:
+                    by_address[key] = [signature]
+            if not fees or fees[-1][0] != record.slot:
+                fees.append((record.slot, []))
+            fees[-1][1].append(record)
+        self._pending.clear()
+
+    def signatures_for_address(self, address: Pubkey) -> list[Signature]:
+        """Signatures of committed transactions that list ``address``, oldest first."""
+        self._catch_up()
+        return self._by_address.get(address, [])
 
     def airdrop(self, pubkey: Pubkey, lamports: int) -> Signature:
         """Transfer from the faucet in a real, recorded transaction (as the faucet does)."""
@@ -727,6 +775,7 @@ class Chain:
     def recent_prioritization_fees(self, accounts: list[Pubkey]) -> list[dict[str, int]]:
         """Per recent slot, the lowest price paid by transactions writing ``accounts``."""
         wanted = set(accounts)
+        self._catch_up()
         out = []
         for slot, records in self._priority_fees:
             prices = [

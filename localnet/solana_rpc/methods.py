@@ -511,7 +511,7 @@ class RpcMethods:
         until = config.get("until") and as_signature(config["until"])
         out = []
         started = before is None
-        for signature in reversed(self.chain.by_address.get(address, [])):
+        for signature in reversed(self.chain.signatures_for_address(address)):
             if not started:
                 started = signature == before
                 continue

@@ -65,6 +65,10 @@ class PubSub:
         self._slot_subs: set[int] = set()
         chain.listeners.append(self)
 
+    @property
+    def watched_accounts(self) -> dict[Pubkey, set[int]]:
+        return self._by_account
+
     # --- requests -----------------------------------------------------------
     def handle(self, conn: Connection, raw: str) -> None:
         try:
@@ -154,7 +158,11 @@ class PubSub:
             return
         sub.conn.subscriptions.discard(sub_id)
         if sub.kind == "account":
-            self._by_account.get(sub.key, set()).discard(sub_id)
+            watchers = self._by_account.get(sub.key)
+            if watchers is not None:
+                watchers.discard(sub_id)
+                if not watchers:  # unwatched: the chain stops comparing it
+                    del self._by_account[sub.key]
         elif sub.kind == "signature":
             self._by_signature.get(sub.key, set()).discard(sub_id)
         else:
