@@ -545,7 +545,8 @@ class Chain:
 
     def check_age_and_status(self, resolved: Resolved) -> TxErrorJson | None:
         """The bank's pre-execution checks: blockhash age (or durable nonce), status cache."""
-        if not self.blockhash_valid(resolved.message.recent_blockhash) and not self._nonce_matches(resolved):
+        slot = self._blockhashes.get(resolved.message.recent_blockhash)  # blockhash_valid, inlined
+        if (slot is None or self.slot - slot > MAX_PROCESSING_AGE) and not self._nonce_matches(resolved):
             return "BlockhashNotFound"
         if resolved.signature in self.transactions:
             return "AlreadyProcessed"

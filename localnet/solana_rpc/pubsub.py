@@ -157,14 +157,14 @@ class PubSub:
         if sub is None:
             return
         sub.conn.subscriptions.discard(sub_id)
-        if sub.kind == "account":
-            watchers = self._by_account.get(sub.key)
+        if sub.kind in ("account", "signature"):
+            # an entry without watchers is removed: empty maps let commits skip the work
+            watched = self._by_account if sub.kind == "account" else self._by_signature
+            watchers = watched.get(sub.key)
             if watchers is not None:
                 watchers.discard(sub_id)
-                if not watchers:  # unwatched: the chain stops comparing it
-                    del self._by_account[sub.key]
-        elif sub.kind == "signature":
-            self._by_signature.get(sub.key, set()).discard(sub_id)
+                if not watchers:
+                    del watched[sub.key]
         else:
             self._slot_subs.discard(sub_id)
 
@@ -190,6 +190,8 @@ class PubSub:
             sub.conn.send(_notification("accountNotification", result, sub_id))
 
     def on_signature(self, signature: Signature, err: Any, slot: int) -> None:
+        if not self._by_signature:  # the common case: nobody waits on a signature
+            return
         for sub_id in list(self._by_signature.pop(signature, ())):
             sub = self._subs[sub_id]
             result = {"context": {"slot": slot}, "value": {"err": err}}

@@ -140,6 +140,16 @@ def test_account_notices_only_for_watched_accounts_that_changed(methods: RpcMeth
     assert notices() == []
     assert watched in chain.index
 
+    # a signature subscription dropped unanswered does not hide a later one
+    dropped = request("signatureSubscribe", [str(Signature.new_unique())])
+    assert request("signatureUnsubscribe", [dropped]) is True
+    tx = pay(chain, alice, bob.pubkey(), 2 * SOL)
+    waiting = request("signatureSubscribe", [str(tx.signatures[0])])
+    land(chain, tx)
+    (notice,) = notices()
+    assert notice["method"] == "signatureNotification"
+    assert notice["params"] == {"result": {"context": {"slot": chain.slot}, "value": {"err": None}}, "subscription": waiting}
+
 
 def test_token_account_created_in_the_transaction_keeps_account_order(methods: RpcMethods) -> None:
     """postTokenBalances stay in account-index order when a token account appears mid-list."""
