@@ -720,15 +720,16 @@ class Chain:
         self._pending.append(record)
         # The account index: accounts that are gone leave it, new ones join
         # (also those put straight into LiteSVM and first seen here).
-        programs = resolved.program_ids
+        # (Program accounts are in neither snapshot.)
         index = self.index
-        for i, key in enumerate(keys):
-            after = post_accounts.get(i)
-            if after is None:
-                if i in pre_accounts and key not in programs:
-                    index.discard(key)
-            elif key not in index and key not in programs and after.owner not in _NOT_INDEXED_OWNERS:
+        for i, after in post_accounts.items():
+            key = keys[i]
+            if key not in index and after.owner not in _NOT_INDEXED_OWNERS:
                 index.add(key)
+        if not pre_accounts.keys() <= post_accounts.keys():
+            for i in pre_accounts.keys() - post_accounts.keys():
+                index.discard(keys[i])
+        programs = resolved.program_ids
         for listener in self.listeners:
             watched = listener.watched_accounts
             if watched:

@@ -7,6 +7,7 @@ interleave commits and queries so that a stale or misordered answer shows.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from solders.account import Account
 from solders.compute_budget import set_compute_unit_price
 from solders.keypair import Keypair
+from solders.message import MessageHeader, MessageV0
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.system_program import TransferParams, transfer
@@ -22,7 +24,8 @@ from spl.token.instructions import create_idempotent_associated_token_account, t
 from spl.token.models import TransferCheckedParams
 
 from localnet.solana_chain import associated_token_address, create_mint, fund_token_account
-from localnet.solana_rpc.chain import Chain, ChainConfig
+from localnet.solana_rpc.chain import Chain, ChainConfig, SanitizeError
+from localnet.solana_rpc.errors import RpcError
 from localnet.solana_rpc.methods import RpcMethods
 from localnet.solana_rpc.pubsub import Connection, PubSub
 from localnet.solana_rpc.token import TOKEN_PROGRAM_ID
@@ -190,3 +193,32 @@ def test_token_account_created_in_the_transaction_keeps_account_order(methods: R
     assert amounts(meta["preTokenBalances"]) == [(source_at, "5000000")]
     assert amounts(meta["postTokenBalances"]) == [(created_at, "1250000"), (source_at, "3750000")]
     assert created in chain.index
+
+
+def test_a_key_listed_twice_is_refused_before_anything_runs(methods: RpcMethods) -> None:
+    chain = methods.chain
+    payer = funded(chain)
+    other = Pubkey.new_unique()
+    good = pay(chain, payer, other, SOL).message
+    # the same message with the recipient listed a second time as a read-only key
+    keys = list(good.account_keys)
+    header = good.header
+    message = MessageV0(
+        MessageHeader(
+            header.num_required_signatures,
+            header.num_readonly_signed_accounts,
+            header.num_readonly_unsigned_accounts + 1,
+        ),
+        [*keys, other],
+        good.recent_blockhash,
+        good.instructions,
+        [],
+    )
+    tx = VersionedTransaction(message, [payer])
+    with pytest.raises(SanitizeError) as refused:
+        chain.resolve(tx)
+    assert refused.value.err == "AccountLoadedTwice"
+    with pytest.raises(RpcError, match="AccountLoadedTwice|Account loaded twice"):
+        methods.call("sendTransaction", [base64.b64encode(bytes(tx)).decode(), {"encoding": "base64"}])
+    assert chain.svm.get_balance(payer.pubkey()) == 10 * SOL
+    assert tx.signatures[0] not in chain.transactions
