@@ -81,3 +81,13 @@ async def rpc(net: SolanaLocalnet, method: str, params: Any = None, *, raw: byte
         async with session.post(net.url, **kwargs) as response:
             assert response.status == 200
             return await response.json()
+
+
+class FakeClock:
+    """A wall clock the test moves by hand (``Chain(clock=...)``)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now

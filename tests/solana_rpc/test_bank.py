@@ -30,18 +30,10 @@ from localnet.solana_rpc.methods import RpcMethods
 from localnet.solana_rpc.pubsub import Connection, PubSub
 from localnet.solana_rpc.token import TOKEN_PROGRAM_ID
 
-from .helpers import signed
+from .helpers import FakeClock, signed
 
 SOL = 1_000_000_000
 SLOT_MS = 400
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -23,19 +23,11 @@ from localnet.solana_rpc.errors import INTERNAL_ERROR, RpcError
 from localnet.solana_rpc.methods import RpcMethods
 from localnet.solana_rpc.token import ui_amount_string
 
-from .helpers import sol_transfer
+from .helpers import FakeClock, sol_transfer
 
 SOL = 1_000_000_000
 FEE = 5000
 SLOT_MS = 400
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
