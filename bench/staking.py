@@ -23,7 +23,7 @@ Keys and job ids are fixed so that PDA checks give the same figures on
 every run: ``initialize`` takes the config PDA's canonical bump in its data
 and checks it with one hash, plus one hash and one on-curve test for each
 bump above it (once per deployment); ``slash`` derives its proof record
-(1,500 CU per bump tried). A position is not a PDA but the operator's
+by hashing (a hash and an on-curve test, ~300 CU, per bump tried). A position is not a PDA but the operator's
 create-with-seed address, checked with one hash whatever the key: its first
 stake is measured for two operators, and must cost the same.
 """

@@ -104,7 +104,8 @@ def _write(figures: Figures) -> None:
         *(f"- lock_job + {name}: {cost:,} CU" for name, cost in costs.items()),
         "",
         f"First deposit (creates the credit account): {figures.first_deposit:,} CU for the test wallet;",
-        "`find_program_address` adds 1,500 CU for every bump it tries before the canonical one.",
+        "Deriving the credit PDA adds a hash and an on-curve test (~300 CU) for every bump it tries "
+        "before the canonical one (`sol_try_find_program_address` would charge 1,500).",
         "",
     ])
     if not CU_MD.exists() or CU_MD.read_text() != text:

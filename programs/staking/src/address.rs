@@ -27,7 +27,7 @@
 //! operator (the base, who must sign) can create it, in the same
 //! transaction, with the System Program.
 
-use gridpay_sdk::pda::PDA_MARKER;
+use gridpay_sdk::pda::{is_on_curve, PDA_MARKER};
 use gridpay_sdk::{AccountView, ProgramError, Pubkey};
 
 use crate::errors::StakingError;
@@ -125,26 +125,4 @@ fn sha256(bytes: &[u8], out: &mut Pubkey) {
     // SAFETY: `parts` has the `(ptr, len)` layout the syscall reads; `out`
     // is 32 writable bytes.
     unsafe { gridpay_sdk::syscalls::sol_sha256(parts.as_ptr() as *const u8, 1, out.0.as_mut_ptr()) };
-}
-
-/// Whether `point` decompresses to an ed25519 point (what makes a hash
-/// unusable as a PDA).
-#[inline(always)]
-fn is_on_curve(point: &[u8; 32]) -> bool {
-    #[cfg(any(target_os = "solana", target_arch = "bpf"))]
-    {
-        extern "C" {
-            fn sol_curve_validate_point(curve_id: u64, point: *const u8, result: *mut u8) -> u64;
-        }
-        /// `CURVE25519_EDWARDS` in the runtime's curve syscalls.
-        const EDWARDS: u64 = 0;
-        let mut unused = 0u8;
-        // SAFETY: `point` is 32 readable bytes, `unused` one writable byte.
-        // The syscall returns 0 for a valid point, 1 otherwise.
-        unsafe { sol_curve_validate_point(EDWARDS, point.as_ptr(), &mut unused) == 0 }
-    }
-    #[cfg(not(any(target_os = "solana", target_arch = "bpf")))]
-    {
-        gridpay_sdk::curve25519::is_on_curve(point)
-    }
 }

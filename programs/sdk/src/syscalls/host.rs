@@ -184,6 +184,15 @@ pub unsafe fn sol_sha256(vals: *const u8, val_len: u64, hash_result: *mut u8) ->
     0
 }
 
+/// 0 when `point` is a valid compressed ed25519 point (curve id 0), 1
+/// otherwise, as the runtime answers.
+pub unsafe fn sol_curve_validate_point(curve_id: u64, point: *const u8, _result: *mut u8) -> u64 {
+    assert_eq!(curve_id, 0, "only CURVE25519_EDWARDS is emulated on the host");
+    // SAFETY: the syscall contract: 32 readable bytes.
+    let point = unsafe { &*(point as *const [u8; 32]) };
+    u64::from(!crate::curve25519::is_on_curve(point))
+}
+
 pub unsafe fn sol_set_return_data(data: *const u8, length: u64) {
     // SAFETY: the syscall contract: the SDK's callers pass pointers valid
     // for the lengths given (and 32-byte keys/outputs).

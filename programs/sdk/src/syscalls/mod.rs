@@ -42,6 +42,7 @@ extern "C" {
     pub fn sol_get_rent_sysvar(addr: *mut u8) -> u64;
     pub fn sol_get_sysvar(sysvar_id: *const u8, var_addr: *mut u8, offset: u64, length: u64) -> u64;
     pub fn sol_sha256(vals: *const u8, val_len: u64, hash_result: *mut u8) -> u64;
+    pub fn sol_curve_validate_point(curve_id: u64, point: *const u8, result: *mut u8) -> u64;
     pub fn sol_set_return_data(data: *const u8, length: u64);
     pub fn sol_remaining_compute_units() -> u64;
     pub fn sol_panic_(file: *const u8, len: u64, line: u64, column: u64) -> !;

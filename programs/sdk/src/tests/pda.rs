@@ -1,6 +1,6 @@
 //! Program addresses against solders' `find_program_address`.
 
-use crate::pda::{create_program_address, find_program_address};
+use crate::pda::{create_program_address, find_program_address, find_program_address_hashed};
 use crate::{ProgramError, Pubkey};
 
 const TOKEN: Pubkey = crate::pubkey!("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA");
@@ -80,4 +80,20 @@ fn verify_pda_checks_the_address() {
     assert_eq!(crate::verify::verify_pda(good, &[b"credit", &w.0, &[bump]], &TOKEN), Ok(()));
     assert_eq!(crate::verify::verify_pda(good, &[b"credit", &w.0, &[bump - 1]], &TOKEN), Err(ProgramError::InvalidSeeds));
     assert_eq!(crate::verify::verify_pda(other, &[b"credit", &w.0, &[bump]], &TOKEN), Err(ProgramError::InvalidSeeds));
+}
+
+#[test]
+fn hashed_find_matches_the_syscall() {
+    let w = wallet();
+    let long = [b'x'; 32];
+    let fifteen: [&[u8]; 15] = [&long; 15];
+    let cases: [&[&[u8]]; 6] = [&[b"credit", &w.0], &[], &[&long, b"y"], &[b"seed", &[0]], &fifteen, &[b"job", &[7; 8]]];
+    for seeds in cases {
+        assert_eq!(find_program_address_hashed(seeds, &TOKEN), find_program_address(seeds, &TOKEN));
+    }
+    // Bumps 255 and 254 of (b"seed", [0]) are on the curve.
+    assert_eq!(find_program_address_hashed(&[b"seed", &[0]], &TOKEN).unwrap().1, 253);
+    let sixteen: [&[u8]; 16] = [b"s"; 16];
+    assert_eq!(find_program_address_hashed(&sixteen, &TOKEN), Err(ProgramError::MaxSeedLengthExceeded));
+    assert_eq!(find_program_address_hashed(&[&[0u8; 33]], &TOKEN), Err(ProgramError::MaxSeedLengthExceeded));
 }

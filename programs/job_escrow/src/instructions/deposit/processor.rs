@@ -1,7 +1,7 @@
 use gridpay_sdk::cpi::system::{CreateRentExempt, SYSTEM_PROGRAM_ID};
 use gridpay_sdk::cpi::token::TransferChecked;
 use gridpay_sdk::cpi::Signer;
-use gridpay_sdk::pda::find_program_address;
+use gridpay_sdk::pda::find_program_address_hashed;
 use gridpay_sdk::state::AccountState;
 use gridpay_sdk::sysvars::clock::Clock;
 use gridpay_sdk::{seeds, AccountView, ProgramResult, Pubkey};
@@ -66,7 +66,7 @@ pub fn process_deposit(program_id: &Pubkey, accounts: &[AccountView], data: &[u8
 #[inline(never)]
 fn open_credit_account(program_id: &Pubkey, a: &DepositAccounts) -> ProgramResult {
     let (address, bump) =
-        find_program_address(&[CREDIT_SEED, a.wallet.key().as_ref()], program_id).map_err(|_| EscrowError::InvalidPda)?;
+        find_program_address_hashed(&[CREDIT_SEED, a.wallet.key().as_ref()], program_id).map_err(|_| EscrowError::InvalidPda)?;
     if a.credit.key() != &address {
         return Err(EscrowError::InvalidPda.into());
     }

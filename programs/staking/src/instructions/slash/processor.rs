@@ -4,7 +4,7 @@ use gridpay_sdk::cpi::token::TransferChecked;
 use gridpay_sdk::cpi::Signer;
 use gridpay_sdk::ed25519::{Ed25519Instruction, ED25519_PROGRAM_ID};
 use gridpay_sdk::hash::sha256v;
-use gridpay_sdk::pda::find_program_address;
+use gridpay_sdk::pda::find_program_address_hashed;
 use gridpay_sdk::seeds;
 use gridpay_sdk::state::AccountState;
 use gridpay_sdk::sysvars::clock::Clock;
@@ -50,7 +50,7 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     let proof = verify_proof(a.instructions_sysvar, receipt_a_ix, receipt_b_ix, &operator)?;
 
     let (address, proof_bump) =
-        find_program_address(&[PROOF_SEED, operator.as_ref(), &proof.job_id], program_id)?;
+        find_program_address_hashed(&[PROOF_SEED, operator.as_ref(), &proof.job_id], program_id)?;
     if a.proof.key() != &address {
         return Err(StakingError::InvalidPda.into());
     }
