@@ -32,6 +32,17 @@ def sol_transfer(sender: Keypair, to: Pubkey, lamports: int, blockhash: Hash) ->
     return signed([ix], blockhash, sender)
 
 
+def dependent_transfers(
+    payer: Keypair, to: Pubkey, lamports: int, blockhash: Hash
+) -> tuple[Keypair, VersionedTransaction, VersionedTransaction]:
+    """A fresh wallet and two transfers that only succeed in order: the
+    first funds the wallet with ``2 * lamports``, the second spends
+    ``lamports`` of it to ``to``."""
+    fresh = Keypair()
+    return (fresh, sol_transfer(payer, fresh.pubkey(), 2 * lamports, blockhash),
+            sol_transfer(fresh, to, lamports, blockhash))
+
+
 def usdc_transfer(sender: Keypair, to_owner: Pubkey, amount: int, blockhash: Hash) -> VersionedTransaction:
     """TransferChecked of USDC between the owners' associated token accounts."""
     ix = transfer_checked(

@@ -15,7 +15,7 @@ from solders.keypair import Keypair
 from solders.transaction import VersionedTransaction
 
 from localnet.solana_rpc import SolanaLocalnet
-from tests.solana_rpc.helpers import rpc, sol_transfer
+from tests.solana_rpc.helpers import dependent_transfers, rpc, sol_transfer
 
 SOL = 1_000_000_000
 
@@ -34,10 +34,8 @@ async def test_batch_of_transactions_runs_in_order_and_answers_each(
     net: SolanaLocalnet, client: AsyncClient, payer: Keypair, alice: Keypair
 ) -> None:
     blockhash = (await client.get_latest_blockhash()).value.blockhash
-    fresh = Keypair()
-    funds = sol_transfer(payer, fresh.pubkey(), 2 * SOL, blockhash)
-    # only possible after `funds`, later in the same batch
-    spends = sol_transfer(fresh, alice.pubkey(), SOL, blockhash)
+    # `spends` is only possible after `funds`, later in the same batch
+    fresh, funds, spends = dependent_transfers(payer, alice.pubkey(), SOL, blockhash)
     stale = sol_transfer(payer, alice.pubkey(), 7, Hash.new_unique())
     again = sol_transfer(payer, alice.pubkey(), 3 * SOL, blockhash)
     alice_before = (await client.get_balance(alice.pubkey())).value

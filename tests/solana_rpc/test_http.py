@@ -15,7 +15,7 @@ from solders.keypair import Keypair
 
 from localnet.solana_rpc import SolanaLocalnet
 from localnet.solana_rpc.server import MAX_BODY_BYTES
-from tests.solana_rpc.helpers import sol_transfer
+from tests.solana_rpc.helpers import dependent_transfers
 
 SOL = 1_000_000_000
 
@@ -91,9 +91,7 @@ async def test_pipelined_requests_run_and_answer_in_order(
     net: SolanaLocalnet, client: AsyncClient, payer: Keypair, alice: Keypair
 ) -> None:
     blockhash = (await client.get_latest_blockhash()).value.blockhash
-    fresh = Keypair()
-    funds = sol_transfer(payer, fresh.pubkey(), 2 * SOL, blockhash)
-    spends = sol_transfer(fresh, alice.pubkey(), SOL, blockhash)  # needs `funds` first
+    fresh, funds, spends = dependent_transfers(payer, alice.pubkey(), SOL, blockhash)  # `spends` needs `funds` first
     sends = [
         call("sendTransaction", [base64.b64encode(bytes(tx)).decode(), {"encoding": "base64"}], req_id=n)
         for n, tx in (("funds", funds), ("spends", spends))
