@@ -103,6 +103,10 @@ def _rpc_chain_id(url: str) -> int | None:
         return None
 
 
+#: The interval block of mixed mining (see ``start_anvil``).
+MIXED_MINING_BLOCK_SECONDS = 1
+
+
 async def start_anvil(
     name: str,
     chain_id: int,
@@ -131,6 +135,12 @@ async def start_anvil(
         str(len(dev_accounts())),
         "--balance",
         str(DEV_BALANCE_ETH),
+        # Automine plus a block every second: anvil's automine can miss a ready
+        # transaction when several arrive at once (foundry issue 10122), which
+        # stalls every later nonce of that sender; the interval block mines it.
+        "--mixed-mining",
+        "--block-time",
+        str(MIXED_MINING_BLOCK_SECONDS),
     ]
     with open(log_path, "wb") as log:
         process = spawn(args, stdout=log, stderr=subprocess.STDOUT, detach=detach)

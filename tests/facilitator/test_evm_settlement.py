@@ -89,7 +89,10 @@ async def test_unconfirmed_settlement_is_pending_and_finished_after_a_restart(
     payee = evm_world.payee("base").address
     paid_before = (await balances(chain, dep.token.address, payee))[0]
     sent_before = await sent_by(evm_world, "base", relayer)
+    # No mining at all while the facilitator "dies": neither on arrival nor the
+    # local chain's interval block (restored to plain automine afterwards).
     await rpc(chain, "evm_setAutomine", False)
+    await rpc(chain, "evm_setIntervalMining", 0)
     try:
         for _ in range(2):
             answer = await first.engine.settle(request)
