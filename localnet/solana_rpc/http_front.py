@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 import httptools
@@ -32,6 +33,9 @@ _REASONS = {200: b"OK", 400: b"Bad Request", 405: b"Method Not Allowed", 413: b"
             500: b"Internal Server Error"}
 _JSON_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + CORS_HEADER + b"Content-Length: "
 LINGER_SECONDS = 2.0
+#: A keep-alive connection with nothing in flight is closed after this long
+#: without a byte from the client (aiohttp's default, which this front replaced).
+IDLE_TIMEOUT_SECONDS = 75.0
 #: Headers the front acts on (matched lower-cased); the rest are not kept.
 _WANTED = {b"content-length", b"expect", b"upgrade", b"access-control-request-headers"}
 _WANTED_LENGTHS = {len(name) for name in _WANTED}
@@ -69,12 +73,15 @@ class HttpFront:
         upgrade: Callable[[], asyncio.Protocol],
         *,
         max_body: int,
+        idle_timeout: float = IDLE_TIMEOUT_SECONDS,
     ) -> None:
         self.rpc = rpc
         self.upgrade = upgrade
         self.max_body = max_body
+        self.idle_timeout = idle_timeout
         self.connections: set[HttpConnection] = set()
         self._unflushed: list[HttpConnection] = []
+        self._sweeper: asyncio.TimerHandle | None = None
 
     def flush_soon(self, conn: HttpConnection) -> None:
         """Write ``conn``'s answers once this loop iteration has read every ready socket.
@@ -93,9 +100,28 @@ class HttpFront:
             conn.flush()
 
     def __call__(self) -> HttpConnection:
+        if self._sweeper is None:
+            self._schedule_sweep()
         return HttpConnection(self)
 
+    def _schedule_sweep(self) -> None:
+        # One timer for all connections rather than one re-armed per request.
+        self._sweeper = asyncio.get_running_loop().call_later(self.idle_timeout / 4, self._sweep)
+
+    def _sweep(self) -> None:
+        """Close keep-alive connections idle for ``idle_timeout`` (none while answering)."""
+        deadline = time.monotonic() - self.idle_timeout
+        for conn in list(self.connections):
+            if conn.last_active < deadline and not conn.ready and not conn.unsent:
+                conn.transport.close()
+        self._sweeper = None
+        if self.connections:
+            self._schedule_sweep()
+
     def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
         for conn in list(self.connections):
             conn.transport.close()
 
@@ -112,6 +138,7 @@ class HttpConnection(asyncio.Protocol):
         self.ready: list[_Request] = []  # complete requests, answered in arrival order
         self.unsent: list[bytes] = []  # answers waiting for the front's flush
         self.closing = False
+        self.last_active = time.monotonic()
 
     # --- asyncio.Protocol -----------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -132,6 +159,7 @@ class HttpConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if self.closing:
             return
+        self.last_active = time.monotonic()
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade as upgrade:

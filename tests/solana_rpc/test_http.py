@@ -14,6 +14,7 @@ from solana.rpc.async_api import AsyncClient
 from solders.keypair import Keypair
 
 from localnet.solana_rpc import SolanaLocalnet
+from localnet.solana_rpc.http_front import HttpFront
 from localnet.solana_rpc.server import MAX_BODY_BYTES
 from tests.solana_rpc.helpers import dependent_transfers
 
@@ -50,8 +51,9 @@ class Conn:
         self.reader, self.writer = reader, writer
 
     @classmethod
-    async def open(cls, net: SolanaLocalnet) -> Conn:
-        return cls(*await asyncio.open_connection(net.host, net.port))
+    async def open(cls, net: SolanaLocalnet | tuple[str, int]) -> Conn:
+        host, port = net if isinstance(net, tuple) else (net.host, net.port)
+        return cls(*await asyncio.open_connection(host, port))
 
     async def send(self, data: bytes) -> None:
         self.writer.write(data)
@@ -249,3 +251,38 @@ async def test_websocket_upgrade_after_http_requests_on_the_same_connection(net:
     answer = json.loads(await conn.reader.readexactly(first[1]))
     assert answer["id"] == 5 and isinstance(answer["result"], int)
     await conn.close()
+
+
+class _Echo(asyncio.Protocol):
+    """Stands in for the WebSocket server a connection is handed to."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.transport.write(data)
+
+
+async def test_idle_keep_alive_connections_are_closed_and_busy_ones_kept() -> None:
+    """A keep-alive connection silent for the idle timeout is closed; one that
+    keeps sending, and one handed over as a WebSocket, stay open."""
+    front = HttpFront(lambda body: b'{"jsonrpc":"2.0","id":1,"result":"ok"}', _Echo, max_body=1024,
+                      idle_timeout=0.4)
+    server = await asyncio.get_running_loop().create_server(front, "127.0.0.1", 0)
+    address = server.sockets[0].getsockname()[:2]
+    try:
+        idle, busy, upgraded = [await Conn.open(address) for _ in range(3)]
+        await upgraded.send(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        assert (await upgraded.reader.readuntil(b"\r\n\r\n")).startswith(b"GET / HTTP/1.1")  # echoed
+        for _ in range(12):  # 1.2 s, three idle timeouts
+            await busy.send(post(call("getHealth")))
+            assert (await busy.reply()).status == 200
+            await asyncio.sleep(0.1)
+        assert await idle.closed_by_server()
+        await upgraded.send(b"still here")
+        assert await asyncio.wait_for(upgraded.reader.readexactly(10), 10) == b"still here"
+        for conn in (busy, upgraded):
+            await conn.close()
+    finally:
+        front.close()
+        server.close()
