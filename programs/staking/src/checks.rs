@@ -70,7 +70,7 @@ pub fn distinct(a: &AccountView, b: &AccountView) -> Result<()> {
 
 /// Maps the SDK's state-loading errors to named ones.
 #[inline(always)]
-fn state_error(e: ProgramError) -> ProgramError {
+pub fn state_error(e: ProgramError) -> ProgramError {
     match e {
         ProgramError::InvalidAccountOwner => StakingError::InvalidAccountOwner.into(),
         // Only one account passed in two roles can already be borrowed.

@@ -1,5 +1,4 @@
 use gridpay_sdk::cpi::token::TransferChecked;
-use gridpay_sdk::discriminator::DISCRIMINATOR_LEN;
 use gridpay_sdk::state::AccountState;
 use gridpay_sdk::{AccountView, ProgramError, ProgramResult, Pubkey};
 
@@ -29,19 +28,24 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     let decimals = checks::mint_decimals(a.sgl_mint, &mint)?;
     checks::paying_token_account(a.operator_token, &mint, a.operator.key(), amount)?;
 
-    let staked = if is_open(a.stake, program_id)? {
-        let mut stake = checks::load_mut::<StakePosition>(a.stake, program_id)?;
-        if &stake.operator != a.operator.key() {
-            return Err(StakingError::NotStakeOperator.into());
+    // One borrow decides: an opened position is staked into; an account not
+    // yet owned here, or owned and zeroed, is opened (after its address check).
+    let staked = match StakePosition::load_mut(a.stake, program_id) {
+        Ok(mut stake) => {
+            if &stake.operator != a.operator.key() {
+                return Err(StakingError::NotStakeOperator.into());
+            }
+            // A position is only ever opened at the address of its operator and
+            // role, so the stored role stands for the address.
+            if stake.role != role {
+                return Err(StakingError::InvalidStakeAddress.into());
+            }
+            stake.stake(amount)?
         }
-        // A position is only ever opened at the address of its operator and
-        // role, so the stored role stands for the address.
-        if stake.role != role {
-            return Err(StakingError::InvalidStakeAddress.into());
+        Err(ProgramError::InvalidAccountOwner | ProgramError::UninitializedAccount) => {
+            open_position(program_id, &a, role, amount)?
         }
-        stake.stake(amount)?
-    } else {
-        open_position(program_id, &a, role, amount)?
+        Err(e) => return Err(checks::state_error(e)),
     };
 
     TransferChecked {
@@ -55,17 +59,6 @@ pub fn process(program_id: &Pubkey, accounts: &[AccountView], data: &[u8]) -> Pr
     .invoke()?;
 
     Staked { operator: *a.operator.key(), role, amount, staked }.emit()
-}
-
-/// Whether `stake` holds an opened position (owned here, discriminator
-/// written); its type and size are checked when it is loaded.
-#[inline(always)]
-fn is_open(stake: &AccountView, program_id: &Pubkey) -> Result<bool, ProgramError> {
-    if !stake.is_owned_by(program_id) {
-        return Ok(false);
-    }
-    let data = stake.try_borrow_data().map_err(|_| ProgramError::from(StakingError::DuplicateAccount))?;
-    Ok(data.get(..DISCRIMINATOR_LEN).is_some_and(|d| d.iter().any(|b| *b != 0)))
 }
 
 /// Opens the position the operator has just created for this program at
