@@ -184,7 +184,7 @@ class RpcTransport(_SigningTransport):
 
     async def _submit(self, tx: Transaction) -> TxResult:
         from solana.rpc.core import RPCException
-        from solana.rpc.types import TxOpts
+        from solana.rpc.models import TxOpts
 
         try:
             resp = await self.client.send_raw_transaction(
